@@ -1,0 +1,54 @@
+# Claimdesk developer commands. `make run` and `make test` are all a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint format migrate seeds worker beat check-deploy clean
+
+# Re-installs only when pyproject.toml changed since the last install.
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+migrate: install
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
+
+seeds: migrate
+	DEBUG=$${DEBUG:-1} $(PY) manage.py load_seeds
+
+# Local development: SQLite, tasks in-process, no other service needed.
+run: seeds
+	DEBUG=$${DEBUG:-1} $(PY) manage.py create_demo_users
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: lint
+	$(VENV)/bin/pytest
+
+# Production-like: needs DATABASE_URL, REDIS_URL and SECRET_KEY in the environment.
+worker: install
+	$(VENV)/bin/celery -A claimdesk worker --loglevel=INFO
+
+beat: install
+	$(VENV)/bin/celery -A claimdesk beat --loglevel=INFO
+
+check-deploy: install
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var/claimdesk.sqlite3 .pytest_cache .mypy_cache .ruff_cache

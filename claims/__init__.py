@@ -1,0 +1,1 @@
+"""Claims: the unit of work, with claimants, appearances and matching."""

@@ -1,0 +1,376 @@
+"""The editors' admin for claims, claimants and appearances.
+
+Every save and action goes through the services, so the admin follows the same rules (and
+leaves the same history) as the review queue, the API and background tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims import services
+from claims.models import Appearance, Claim, Claimant, ClaimStatus, Tag
+from claims.roles import FACT_CHECKERS
+from claims.selectors import claim_list_annotated
+from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Rating, Verdict
+from reviews.services import assignment_create, assignment_update
+
+
+def report_errors(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, label: str, exc: Exception
+) -> None:
+    """Show a service's refusal as an admin message instead of an error page."""
+    text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    modeladmin.message_user(request, f"{label}: {text}", level=messages.ERROR)
+
+
+def apply_formset_through_services(
+    request: HttpRequest,
+    formset: BaseInlineFormSet[Any, Any, Any],
+    *,
+    create: Any,
+    update: Any,
+    delete: Any = None,
+) -> None:
+    """Save an inline formset by calling services for each added, changed and deleted row."""
+    instances = formset.save(commit=False)
+    changed = {obj.pk: names for obj, names in formset.changed_objects}
+    for obj in formset.deleted_objects:
+        if delete is None:
+            raise PermissionDenied("These rows cannot be deleted.")
+        delete(request, obj)
+    for obj in instances:
+        if obj.pk is None:
+            create(request, obj)
+        elif changed.get(obj.pk):
+            original = type(obj)._default_manager.get(pk=obj.pk)
+            update(request, original, {name: getattr(obj, name) for name in changed[obj.pk]})
+
+
+class AppearanceInline(admin.TabularInline[Appearance, Claim]):
+    model = Appearance
+    extra = 0
+    fields = ("source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset")
+    autocomplete_fields = ("source",)
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appearance]:
+        return super().get_queryset(request).select_related("source")
+
+
+class AssignmentInline(admin.TabularInline[Assignment, Claim]):
+    model = Assignment
+    extra = 0
+    fields = ("reviewer", "state", "due_on", "assigned_by", "created_at")
+    readonly_fields = ("assigned_by", "created_at")
+    autocomplete_fields = ("reviewer",)
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
+        return super().get_queryset(request).select_related("reviewer", "assigned_by")
+
+
+class VerdictInline(admin.TabularInline[Verdict, Claim]):
+    model = Verdict
+    extra = 0
+    fields = ("headline", "rating", "state", "version", "author", "approver", "published_at")
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Verdict]:
+        return super().get_queryset(request).select_related("author", "approver")
+
+
+class RatingFilter(admin.SimpleListFilter):
+    title = "rating"
+    parameter_name = "rating"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("none", "No verdict yet"), *Rating.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        verdicts = Verdict.objects.filter(claim=OuterRef("pk"))
+        if value == "none":
+            return queryset.filter(~Exists(verdicts))
+        return queryset.filter(Exists(verdicts.filter(rating=value)))
+
+
+class ReviewerFilter(admin.SimpleListFilter):
+    title = "reviewer"
+    parameter_name = "reviewer"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        checkers = User.objects.filter(groups__name=FACT_CHECKERS).order_by("username")
+        return [("none", "Unassigned"), *((str(u.pk), u.username) for u in checkers)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        open_assignments = Assignment.objects.filter(
+            claim=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES
+        )
+        if value == "none":
+            return queryset.filter(~Exists(open_assignments))
+        return queryset.filter(Exists(open_assignments.filter(reviewer_id=value)))
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        queryset=User.objects.filter(groups__name=FACT_CHECKERS, is_active=True).order_by(
+            "username"
+        ),
+        label="Fact-checker",
+    )
+    due_on = forms.DateField(required=False, label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@admin.register(Claim)
+class ClaimAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "short_text",
+        "claimant",
+        "status",
+        "priority",
+        "rating",
+        "reviewer",
+        "appearance_count",
+        "created_at",
+    )
+    list_display_links = ("short_text",)
+    list_filter = ("status", "priority", RatingFilter, ReviewerFilter, "language", "tags")
+    list_select_related = ("claimant",)
+    list_per_page = 50
+    # Counting 100,000 rows twice per page is wasted work; one count for the paginator is enough.
+    show_full_result_count = False
+    search_fields = ("text", "claimant__name", "external_id")
+    search_help_text = "Search the claim text, the claimant's name or the import key."
+    autocomplete_fields = ("claimant", "tags")
+    date_hierarchy = None
+    ordering = ("priority", "-created_at")
+    fieldsets = (
+        (None, {"fields": ("text", "claimant", "claim_date", "language", "tags", "priority")}),
+        (
+            "Workflow",
+            {"fields": ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")},
+        ),
+    )
+    readonly_fields = ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")
+    inlines = (AppearanceInline, AssignmentInline, VerdictInline)
+    actions = ("assign_to_checker",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
+        return claim_list_annotated(super().get_queryset(request))
+
+    @admin.display(description="Claim", ordering="text")
+    def short_text(self, obj: Claim) -> str:
+        return str(obj)
+
+    @admin.display(description="Rating")
+    def rating(self, obj: Claim) -> str:
+        value = getattr(obj, "published_rating", None)
+        if value:
+            return Rating(value).label
+        draft = getattr(obj, "draft_rating", None)
+        return f"({Rating(draft).label}, not published)" if draft else "—"
+
+    @admin.display(description="Reviewer", ordering="reviewer_username")
+    def reviewer(self, obj: Claim) -> str:
+        return getattr(obj, "reviewer_username", None) or "—"
+
+    @admin.display(description="Appearances", ordering="appearance_count")
+    def appearance_count(self, obj: Claim) -> int:
+        return int(getattr(obj, "appearance_count", 0))
+
+    # Saving through services ---------------------------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm[Claim], change: bool) -> None:
+        fields = {
+            name: form.cleaned_data[name]
+            for name in ("text", "claimant", "claim_date", "language", "priority")
+        }
+        tags = [tag.name for tag in form.cleaned_data.get("tags", [])]
+        if change:
+            original = Claim.objects.get(pk=obj.pk)
+            services.claim_update(actor=request.user, claim=original, tags=tags, **fields)
+        else:
+            created = services.claim_create(actor=request.user, tags=tags, **fields)
+            # The inline formsets were bound to ``obj``; give it the new row's identity.
+            obj.pk = created.pk
+            obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        # Tags were set by the service; only the inlines remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        claim = form.instance
+        if formset.model is Appearance:
+            apply_formset_through_services(
+                request,
+                formset,
+                create=lambda req, a: services.appearance_add(
+                    actor=req.user,
+                    claim=claim,
+                    source=a.source,
+                    quote=a.quote,
+                    appeared_on=a.appeared_on,
+                    speaker=a.speaker,
+                    stance=a.stance,
+                    start_offset=a.start_offset,
+                    end_offset=a.end_offset,
+                ),
+                update=lambda req, a, values: services.appearance_update(
+                    actor=req.user, appearance=a, **values
+                ),
+                delete=lambda req, a: services.appearance_delete(actor=req.user, appearance=a),
+            )
+        elif formset.model is Assignment:
+            apply_formset_through_services(
+                request,
+                formset,
+                create=lambda req, a: assignment_create(
+                    actor=req.user, claim=claim, reviewer=a.reviewer, due_on=a.due_on
+                ),
+                update=lambda req, a, values: assignment_update(
+                    actor=req.user,
+                    assignment=a,
+                    **{k: v for k, v in values.items() if k in ("state", "due_on")},
+                ),
+            )
+        else:
+            formset.save()
+
+    # Actions -------------------------------------------------------------------------------
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        for status in (ClaimStatus.READY, ClaimStatus.TRIAGE, ClaimStatus.NOT_CHECKABLE):
+            name = f"set_status_{status.value}"
+            actions[name] = (
+                self._make_status_action(status),
+                name,
+                f"Set status: {status.label}",
+            )
+        return actions
+
+    def _make_status_action(self, status: ClaimStatus) -> Any:
+        def action(modeladmin: ClaimAdmin, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
+            moved = 0
+            for claim in queryset:
+                try:
+                    if services.claim_set_status(actor=request.user, claim=claim, status=status):
+                        moved += 1
+                except (ValidationError, PermissionDenied) as exc:
+                    report_errors(modeladmin, request, str(claim), exc)
+            modeladmin.message_user(request, f"{moved} claim(s) set to “{status.label}”.")
+
+        return action
+
+    @admin.action(description="Assign to a fact-checker…")
+    def assign_to_checker(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
+        if "apply" in request.POST:
+            form = AssignForm(request.POST)
+            if form.is_valid():
+                done = 0
+                for claim in queryset:
+                    try:
+                        assignment_create(
+                            actor=request.user,
+                            claim=claim,
+                            reviewer=form.cleaned_data["reviewer"],
+                            due_on=form.cleaned_data["due_on"],
+                        )
+                        done += 1
+                    except (ValidationError, PermissionDenied) as exc:
+                        report_errors(self, request, str(claim), exc)
+                self.message_user(
+                    request, f"{done} claim(s) assigned to {form.cleaned_data['reviewer']}."
+                )
+                return None
+        else:
+            form = AssignForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign claims to a fact-checker",
+            "claims": queryset,
+            "form": form,
+            "opts": self.model._meta,
+            "action_name": "assign_to_checker",
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/claims/claim/assign.html", context)
+
+
+@admin.register(Claimant)
+class ClaimantAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "kind", "affiliation")
+    list_filter = ("kind",)
+    search_fields = ("name", "affiliation")
+
+    def save_model(self, request: HttpRequest, obj: Claimant, form: Any, change: bool) -> None:
+        fields = {k: form.cleaned_data[k] for k in ("name", "kind", "affiliation", "description")}
+        if change:
+            services.claimant_update(actor=request.user, claimant=Claimant.objects.get(pk=obj.pk), **fields)
+        else:
+            obj.pk = services.claimant_create(actor=request.user, **fields).pk
+            obj.refresh_from_db()
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin[Tag]):
+    list_display = ("name",)
+    search_fields = ("name",)
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(SimpleHistoryAdmin):
+    list_display = ("quote_excerpt", "claim_link", "source", "stance", "appeared_on", "speaker")
+    list_filter = ("stance",)
+    list_select_related = ("claim", "source")
+    search_fields = ("quote", "speaker", "claim__text", "source__title")
+    autocomplete_fields = ("claim", "source")
+    readonly_fields = ("created_by", "created_at")
+    show_full_result_count = False
+
+    @admin.display(description="Quote")
+    def quote_excerpt(self, obj: Appearance) -> str:
+        return obj.quote if len(obj.quote) <= 90 else f"{obj.quote[:87]}..."
+
+    @admin.display(description="Claim", ordering="claim__text")
+    def claim_link(self, obj: Appearance) -> str:
+        return format_html('<a href="../claim/{}/change/">{}</a>', obj.claim_id, obj.claim)
+
+    def save_model(self, request: HttpRequest, obj: Appearance, form: Any, change: bool) -> None:
+        names = ("source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset")
+        values = {k: form.cleaned_data[k] for k in names}
+        if change:
+            original = Appearance.objects.get(pk=obj.pk)
+            values["claim"] = form.cleaned_data["claim"]
+            if values.pop("claim") != original.claim:
+                raise PermissionDenied("Move appearances by merging claims.")
+            services.appearance_update(actor=request.user, appearance=original, **values)
+        else:
+            created = services.appearance_add(actor=request.user, claim=form.cleaned_data["claim"], **values)
+            obj.pk = created.pk
+            obj.refresh_from_db()
+

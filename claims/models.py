@@ -1,0 +1,202 @@
+"""Claims, the people and organisations who make them, and where they appear."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class ClaimantKind(models.TextChoices):
+    PERSON = "person", "Person"
+    ORGANISATION = "organisation", "Organisation"
+
+
+class ClaimStatus(models.TextChoices):
+    TRIAGE = "triage", "Triage"
+    READY = "ready", "Ready for review"
+    IN_REVIEW = "in_review", "In review"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    PUBLISHED = "published", "Published"
+    NOT_CHECKABLE = "not_checkable", "Not checkable"
+    MERGED = "merged", "Merged into another claim"
+
+
+class Priority(models.IntegerChoices):
+    URGENT = 1, "Urgent"
+    HIGH = 2, "High"
+    NORMAL = 3, "Normal"
+    LOW = 4, "Low"
+
+
+class Stance(models.TextChoices):
+    ASSERTS = "asserts", "Asserts"
+    REPORTS = "reports", "Reports"
+    DISPUTES = "disputes", "Disputes"
+
+
+class Claimant(models.Model):
+    """A person or organisation to whom a claim is attributed."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=ClaimantKind.choices, default=ClaimantKind.PERSON)
+    affiliation = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "affiliation"], name="claimant_unique_name"),
+            models.CheckConstraint(
+                condition=Q(kind__in=ClaimantKind.values), name="claimant_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="claimant_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+
+class Tag(models.Model):
+    """A free label editors put on claims (topic, beat, campaign)."""
+
+    name = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Claim(models.Model):
+    """A checkable assertion: the unit of work of the desk.
+
+    A claim merged into another keeps its row (and history) and points at the canonical claim;
+    its appearances move to the canonical one.
+    """
+
+    text = models.TextField(max_length=1000)
+    claimant = models.ForeignKey(
+        Claimant, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
+    claim_date = models.DateField(null=True, blank=True, help_text="When the claim was made.")
+    language = models.CharField(max_length=16, default="en")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="claims")
+    status = models.CharField(
+        max_length=20, choices=ClaimStatus.choices, default=ClaimStatus.TRIAGE, db_index=True
+    )
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    canonical = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_claims",
+        help_text="Set when this claim was merged into another as a duplicate.",
+    )
+    external_id = models.CharField(
+        max_length=100, blank=True, help_text="Stable key from an import (seeds, feeds)."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claims_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(m2m_fields=[tags])
+
+    class Meta:
+        ordering = ["priority", "-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="claim_text_not_empty"),
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(priority__gte=1, priority__lte=4), name="claim_priority_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(canonical=F("id")), name="claim_not_canonical_of_itself"
+            ),
+            # A merged claim always names its canonical claim, and only merged claims do.
+            models.CheckConstraint(
+                condition=(
+                    Q(status=ClaimStatus.MERGED, canonical__isnull=False)
+                    | (~Q(status=ClaimStatus.MERGED) & Q(canonical__isnull=True))
+                ),
+                name="claim_merged_has_canonical",
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="claim_external_id_unique_when_present",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "priority", "created_at"]),
+            models.Index(fields=["-created_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.text if len(self.text) <= 80 else f"{self.text[:77]}..."
+
+
+class Appearance(models.Model):
+    """One place where a claim was made or repeated: a quote in a source."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="appearances")
+    source = models.ForeignKey(
+        "sources.Source", on_delete=models.PROTECT, related_name="appearances"
+    )
+    quote = models.TextField(help_text="The words as they appeared in the source.")
+    start_offset = models.PositiveIntegerField(null=True, blank=True)
+    end_offset = models.PositiveIntegerField(null=True, blank=True)
+    appeared_on = models.DateField(null=True, blank=True)
+    speaker = models.CharField(
+        max_length=200, blank=True, help_text="Who said it there, if not the source itself."
+    )
+    stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="appearances_added",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["appeared_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(quote=""), name="appearance_quote_not_empty"),
+            models.CheckConstraint(
+                condition=Q(stance__in=Stance.values), name="appearance_stance_valid"
+            ),
+            # Offsets come as a pair describing a non-empty span, or not at all.
+            models.CheckConstraint(
+                condition=(
+                    Q(start_offset__isnull=True, end_offset__isnull=True)
+                    | Q(
+                        start_offset__isnull=False,
+                        end_offset__isnull=False,
+                        start_offset__lt=F("end_offset"),
+                    )
+                ),
+                name="appearance_offsets_span",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} — {self.quote[:60]}"

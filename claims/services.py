@@ -1,0 +1,238 @@
+"""Writes to claims, claimants and appearances.
+
+Each service is keyword-only, checks permission through ``claimdesk.permissions``, validates
+(including database constraints) and records a history entry with the actor and a reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from claimdesk.audit import changed_fields, save_audited
+from claimdesk.permissions import Action, Actor, check
+from claims.models import (
+    Appearance,
+    Claim,
+    Claimant,
+    ClaimantKind,
+    ClaimStatus,
+    Priority,
+    Stance,
+    Tag,
+)
+from sources.models import Source
+
+# Workflow moves an editor may make by hand. Verdict services drive the review states
+# (in review, awaiting approval, published) through the same function.
+CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
+    ClaimStatus.TRIAGE: frozenset({ClaimStatus.READY, ClaimStatus.NOT_CHECKABLE, ClaimStatus.IN_REVIEW}),
+    ClaimStatus.READY: frozenset({ClaimStatus.TRIAGE, ClaimStatus.IN_REVIEW, ClaimStatus.NOT_CHECKABLE}),
+    ClaimStatus.IN_REVIEW: frozenset(
+        {ClaimStatus.READY, ClaimStatus.TRIAGE, ClaimStatus.AWAITING_APPROVAL}
+    ),
+    ClaimStatus.AWAITING_APPROVAL: frozenset({ClaimStatus.IN_REVIEW, ClaimStatus.PUBLISHED}),
+    ClaimStatus.PUBLISHED: frozenset({ClaimStatus.IN_REVIEW}),
+    ClaimStatus.NOT_CHECKABLE: frozenset({ClaimStatus.TRIAGE, ClaimStatus.READY}),
+    # Merging is final here; un-merging is an explicit service of its own.
+    ClaimStatus.MERGED: frozenset(),
+}
+
+
+def _tags_from_names(names: Iterable[str]) -> list[Tag]:
+    tags: list[Tag] = []
+    for name in names:
+        slug = slugify(name)
+        if not slug:
+            raise ValidationError({"tags": f"{name!r} is not a usable tag."})
+        tag, _ = Tag.objects.get_or_create(name=slug)
+        tags.append(tag)
+    return tags
+
+
+@transaction.atomic
+def claimant_create(
+    *,
+    actor: Actor,
+    name: str,
+    kind: str = ClaimantKind.PERSON,
+    affiliation: str = "",
+    description: str = "",
+) -> Claimant:
+    check(actor, Action.CLAIMANT_CREATE)
+    claimant = Claimant(
+        name=name.strip(), kind=kind, affiliation=affiliation.strip(), description=description
+    )
+    save_audited(claimant, actor=actor, reason="Claimant created")
+    return claimant
+
+
+@transaction.atomic
+def claimant_update(*, actor: Actor, claimant: Claimant, **fields: Any) -> list[str]:
+    check(actor, Action.CLAIMANT_UPDATE, claimant)
+    unknown = set(fields) - {"name", "kind", "affiliation", "description"}
+    if unknown:
+        raise TypeError(f"claimant_update() cannot change {sorted(unknown)}")
+    changed = changed_fields(claimant, fields)
+    if changed:
+        save_audited(claimant, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+    return changed
+
+
+@transaction.atomic
+def claim_create(
+    *,
+    actor: Actor,
+    text: str,
+    claimant: Claimant | None = None,
+    claim_date: dt.date | None = None,
+    language: str = "en",
+    tags: Iterable[str] = (),
+    priority: int = Priority.NORMAL,
+    status: str = ClaimStatus.TRIAGE,
+    external_id: str = "",
+) -> Claim:
+    check(actor, Action.CLAIM_CREATE)
+    if status not in (ClaimStatus.TRIAGE, ClaimStatus.READY):
+        raise ValidationError({"status": "A new claim starts in triage or ready for review."})
+    claim = Claim(
+        text=" ".join(text.split()),
+        claimant=claimant,
+        claim_date=claim_date,
+        language=language,
+        priority=priority,
+        status=status,
+        external_id=external_id,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    save_audited(claim, actor=actor, reason="Claim created")
+    tag_objects = _tags_from_names(tags)
+    if tag_objects:
+        claim.tags.set(tag_objects)
+    return claim
+
+
+@transaction.atomic
+def claim_update(
+    *, actor: Actor, claim: Claim, tags: Iterable[str] | None = None, **fields: Any
+) -> list[str]:
+    """Change text, claimant, date, language, priority or tags; returns what changed."""
+    check(actor, Action.CLAIM_UPDATE, claim)
+    allowed = {"text", "claimant", "claim_date", "language", "priority"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"claim_update() cannot change {sorted(unknown)}")
+    if "text" in fields:
+        fields["text"] = " ".join(str(fields["text"]).split())
+    changed = changed_fields(claim, fields)
+    if tags is not None:
+        wanted = {t.pk for t in _tags_from_names(tags)}
+        current = set(claim.tags.values_list("pk", flat=True))
+        if wanted != current:
+            claim.tags.set(wanted)
+            changed.append("tags")
+    if changed:
+        # Saving the row also when only tags changed gives the m2m change a history entry.
+        save_audited(
+            claim,
+            actor=actor,
+            reason=f"Changed {', '.join(changed)}",
+            update_fields=[f for f in changed if f != "tags"],
+        )
+    return changed
+
+
+@transaction.atomic
+def claim_set_status(
+    *, actor: Actor, claim: Claim, status: str, reason: str = "", by_review: bool = False
+) -> bool:
+    """Move a claim along its workflow; refuses moves the workflow does not allow.
+
+    ``by_review`` is for the review services (assign, submit, publish...), which have checked
+    their own permission and whose step decides the claim's status whatever it was before;
+    a merged claim still never moves. Returns False when the claim already had that status.
+    """
+    if not by_review:
+        check(actor, Action.CLAIM_SET_STATUS, claim)
+    locked = Claim.objects.select_for_update().get(pk=claim.pk)
+    if locked.status == status:
+        return False
+    allowed = CLAIM_TRANSITIONS.get(locked.status, frozenset())
+    if locked.status == ClaimStatus.MERGED or (not by_review and status not in allowed):
+        raise ValidationError(
+            {
+                "status": f"A claim cannot go from “{locked.get_status_display()}” to "
+                f"“{ClaimStatus(status).label}”."
+            }
+        )
+    locked.status = status
+    save_audited(
+        locked,
+        actor=actor,
+        reason=reason or f"Status set to {ClaimStatus(status).label}",
+        update_fields=["status"],
+    )
+    claim.status = status
+    return True
+
+
+@transaction.atomic
+def appearance_add(
+    *,
+    actor: Actor,
+    claim: Claim,
+    source: Source,
+    quote: str,
+    appeared_on: dt.date | None = None,
+    speaker: str = "",
+    stance: str = Stance.ASSERTS,
+    start_offset: int | None = None,
+    end_offset: int | None = None,
+) -> Appearance:
+    check(actor, Action.APPEARANCE_ADD, claim)
+    if start_offset is None and source.body:
+        # Locate the quote in the stored body so readers can jump to it.
+        found = source.body.find(quote.strip())
+        if found >= 0:
+            start_offset, end_offset = found, found + len(quote.strip())
+    appearance = Appearance(
+        claim=claim,
+        source=source,
+        quote=quote.strip(),
+        appeared_on=appeared_on if appeared_on is not None else source.published_on,
+        speaker=speaker.strip(),
+        stance=stance,
+        start_offset=start_offset,
+        end_offset=end_offset,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    save_audited(appearance, actor=actor, reason="Appearance added")
+    return appearance
+
+
+@transaction.atomic
+def appearance_update(*, actor: Actor, appearance: Appearance, **fields: Any) -> list[str]:
+    check(actor, Action.APPEARANCE_CHANGE, appearance)
+    allowed = {"source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"appearance_update() cannot change {sorted(unknown)}")
+    changed = changed_fields(appearance, fields)
+    if changed:
+        save_audited(
+            appearance, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
+        )
+    return changed
+
+
+@transaction.atomic
+def appearance_delete(*, actor: Actor, appearance: Appearance) -> None:
+    check(actor, Action.APPEARANCE_CHANGE, appearance)
+    appearance._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    appearance._change_reason = "Appearance removed"  # type: ignore[attr-defined]
+    appearance.delete()

@@ -1,0 +1,1 @@
+"""Reviews: assignments of claims to fact-checkers, verdicts and their evidence."""

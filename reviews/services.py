@@ -1,0 +1,278 @@
+"""Writes to assignments, verdicts and evidence: the review workflow.
+
+Verdicts move draft → submitted → approved → published, may be returned from submitted to
+draft, corrected while published (a new version), and retracted. Any other move is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from claimdesk.audit import changed_fields, save_audited
+from claimdesk.permissions import Action, Actor, check, is_checker
+from claims.models import Claim, ClaimStatus
+from claims.services import claim_set_status
+from reviews.models import (
+    OPEN_ASSIGNMENT_STATES,
+    Assignment,
+    AssignmentState,
+    Evidence,
+    Verdict,
+    VerdictState,
+)
+from sources.models import Source
+
+VERDICT_TRANSITIONS: dict[str, frozenset[str]] = {
+    VerdictState.DRAFT: frozenset({VerdictState.SUBMITTED}),
+    VerdictState.SUBMITTED: frozenset({VerdictState.DRAFT, VerdictState.APPROVED}),
+    VerdictState.APPROVED: frozenset({VerdictState.PUBLISHED, VerdictState.DRAFT}),
+    VerdictState.PUBLISHED: frozenset({VerdictState.RETRACTED}),
+    VerdictState.RETRACTED: frozenset(),
+}
+EDITABLE_VERDICT_STATES = (VerdictState.DRAFT, VerdictState.SUBMITTED)
+
+
+def _user(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+def _lock(verdict: Verdict) -> Verdict:
+    return Verdict.objects.select_for_update().get(pk=verdict.pk)
+
+
+def _move(verdict: Verdict, to: str) -> None:
+    if to not in VERDICT_TRANSITIONS[verdict.state]:
+        raise ValidationError(
+            {
+                "state": f"A verdict cannot go from “{verdict.get_state_display()}” to "
+                f"“{VerdictState(to).label}”."
+            }
+        )
+    verdict.state = to
+
+
+def _refresh(target: Verdict, source: Verdict) -> Verdict:
+    """Copy the saved state back onto the caller's instance so it is not stale."""
+    for field in source._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
+    return target
+
+
+# Assignments ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def assignment_create(
+    *, actor: Actor, claim: Claim, reviewer: User, due_on: dt.date | None = None
+) -> Assignment:
+    """Give a claim to a fact-checker; the claim goes into review."""
+    check(actor, Action.ASSIGNMENT_CREATE, claim)
+    if not is_checker(reviewer):
+        raise ValidationError({"reviewer": f"{reviewer} is not a fact-checker."})
+    if claim.status in (ClaimStatus.MERGED, ClaimStatus.PUBLISHED, ClaimStatus.NOT_CHECKABLE):
+        raise ValidationError(
+            {"claim": f"A claim that is “{claim.get_status_display()}” cannot be assigned."}
+        )
+    assignment = Assignment(claim=claim, reviewer=reviewer, assigned_by=_user(actor), due_on=due_on)
+    save_audited(assignment, actor=actor, reason=f"Assigned to {reviewer}")
+    claim_set_status(
+        actor=actor, claim=claim, status=ClaimStatus.IN_REVIEW, reason="Assigned", by_review=True
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(
+    *, actor: Actor, assignment: Assignment, **fields: Any
+) -> list[str]:
+    """Change an assignment's state or due date; releasing puts the claim back in the queue."""
+    check(actor, Action.ASSIGNMENT_UPDATE, assignment)
+    unknown = set(fields) - {"state", "due_on"}
+    if unknown:
+        raise TypeError(f"assignment_update() cannot change {sorted(unknown)}")
+    was_open = assignment.state in OPEN_ASSIGNMENT_STATES
+    changed = changed_fields(assignment, fields)
+    if not changed:
+        return changed
+    if not was_open and assignment.state in OPEN_ASSIGNMENT_STATES:
+        raise ValidationError({"state": "A finished or released assignment cannot be reopened."})
+    save_audited(assignment, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+    if assignment.state == AssignmentState.RELEASED and was_open:
+        claim_set_status(
+            actor=actor,
+            claim=assignment.claim,
+            status=ClaimStatus.READY,
+            reason="Assignment released",
+            by_review=True,
+        )
+    return changed
+
+
+# Verdicts ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def verdict_create(
+    *, actor: Actor, claim: Claim, rating: str, headline: str, explanation: str
+) -> Verdict:
+    """Start a draft verdict on a claim, authored by the actor."""
+    check(actor, Action.VERDICT_CREATE, claim)
+    verdict = Verdict(
+        claim=claim,
+        rating=rating,
+        headline=headline.strip(),
+        explanation=explanation,
+        author=_user(actor),
+    )
+    save_audited(verdict, actor=actor, reason="Draft verdict created")
+    return verdict
+
+
+@transaction.atomic
+def verdict_update(*, actor: Actor, verdict: Verdict, **fields: Any) -> list[str]:
+    """Edit a draft or submitted verdict's rating, headline or explanation."""
+    check(actor, Action.VERDICT_UPDATE, verdict)
+    unknown = set(fields) - {"rating", "headline", "explanation"}
+    if unknown:
+        raise TypeError(f"verdict_update() cannot change {sorted(unknown)}")
+    locked = _lock(verdict)
+    if locked.state not in EDITABLE_VERDICT_STATES:
+        raise ValidationError(
+            {"state": "Only a draft or submitted verdict can be edited; correct a published one."}
+        )
+    if "headline" in fields:
+        fields["headline"] = str(fields["headline"]).strip()
+    changed = changed_fields(locked, fields)
+    if changed:
+        save_audited(locked, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+    _refresh(verdict, locked)
+    return changed
+
+
+@transaction.atomic
+def verdict_submit(*, actor: Actor, verdict: Verdict) -> Verdict:
+    """Send a draft to the editors for approval."""
+    check(actor, Action.VERDICT_SUBMIT, verdict)
+    locked = _lock(verdict)
+    _move(locked, VerdictState.SUBMITTED)
+    save_audited(locked, actor=actor, reason="Submitted for approval", update_fields=["state"])
+    claim_set_status(
+        actor=actor,
+        claim=locked.claim,
+        status=ClaimStatus.AWAITING_APPROVAL,
+        reason="Verdict submitted",
+        by_review=True,
+    )
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def verdict_return(*, actor: Actor, verdict: Verdict, comment: str) -> Verdict:
+    """Send a submitted verdict back to its author with a comment."""
+    check(actor, Action.VERDICT_APPROVE, verdict)
+    if not comment.strip():
+        raise ValidationError({"comment": "Say what needs changing."})
+    locked = _lock(verdict)
+    _move(locked, VerdictState.DRAFT)
+    save_audited(
+        locked, actor=actor, reason=f"Returned to checker: {comment.strip()}", update_fields=["state"]
+    )
+    claim_set_status(
+        actor=actor, claim=locked.claim, status=ClaimStatus.IN_REVIEW, reason="Verdict returned",
+        by_review=True,
+    )
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def verdict_approve(*, actor: Actor, verdict: Verdict) -> Verdict:
+    """An editor other than the author approves a submitted verdict."""
+    check(actor, Action.VERDICT_APPROVE, verdict)
+    locked = _lock(verdict)
+    _move(locked, VerdictState.APPROVED)
+    locked.approver = _user(actor)
+    save_audited(locked, actor=actor, reason="Approved", update_fields=["state", "approver"])
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def verdict_publish(
+    *, actor: Actor, verdict: Verdict, published_at: dt.datetime | None = None
+) -> Verdict:
+    """Make an approved verdict public; the claim is then published."""
+    check(actor, Action.VERDICT_PUBLISH, verdict)
+    locked = _lock(verdict)
+    _move(locked, VerdictState.PUBLISHED)
+    locked.published_at = published_at or timezone.now()
+    save_audited(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
+    claim_set_status(
+        actor=actor, claim=locked.claim, status=ClaimStatus.PUBLISHED, reason="Verdict published",
+        by_review=True,
+    )
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def verdict_correct(
+    *, actor: Actor, verdict: Verdict, note: str, **fields: Any
+) -> Verdict:
+    """Correct a published verdict: a new version with a dated note; history keeps the old one."""
+    check(actor, Action.VERDICT_CORRECT, verdict)
+    unknown = set(fields) - {"rating", "headline", "explanation"}
+    if unknown:
+        raise TypeError(f"verdict_correct() cannot change {sorted(unknown)}")
+    if not note.strip():
+        raise ValidationError({"note": "A correction needs a note saying what changed."})
+    locked = _lock(verdict)
+    if locked.state != VerdictState.PUBLISHED:
+        raise ValidationError({"state": "Only a published verdict can be corrected."})
+    changed = changed_fields(locked, fields)
+    locked.version += 1
+    locked.correction_note = note.strip()
+    locked.corrected_at = timezone.now()
+    save_audited(
+        locked,
+        actor=actor,
+        reason=f"Correction (version {locked.version}): {note.strip()}",
+        update_fields=[*changed, "version", "correction_note", "corrected_at"],
+    )
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def verdict_retract(*, actor: Actor, verdict: Verdict, reason: str) -> Verdict:
+    """Withdraw a published verdict, with the reason shown to readers."""
+    check(actor, Action.VERDICT_RETRACT, verdict)
+    if not reason.strip():
+        raise ValidationError({"reason": "A retraction needs a reason."})
+    locked = _lock(verdict)
+    _move(locked, VerdictState.RETRACTED)
+    locked.retraction_reason = reason.strip()
+    save_audited(
+        locked, actor=actor, reason=f"Retracted: {reason.strip()}",
+        update_fields=["state", "retraction_reason"],
+    )
+    claim_set_status(
+        actor=actor, claim=locked.claim, status=ClaimStatus.IN_REVIEW, reason="Verdict retracted",
+        by_review=True,
+    )
+    return _refresh(verdict, locked)
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: Actor, verdict: Verdict, source: Source, stance: str, note: str = ""
+) -> Evidence:
+    """Attach a source to a verdict as supporting, refuting or context."""
+    check(actor, Action.EVIDENCE_ADD, verdict)
+    evidence = Evidence(
+        verdict=verdict, source=source, stance=stance, note=note.strip(), added_by=_user(actor)
+    )
+    save_audited(evidence, actor=actor, reason="Evidence added")
+    return evidence

@@ -1,0 +1,1 @@
+"""Sources: the articles, reports and posts in which claims appear."""

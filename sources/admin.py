@@ -1,0 +1,55 @@
+"""The editors' admin for sources."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from claims.models import Appearance
+from sources import services
+from sources.models import Source
+
+EDITABLE = ("url", "title", "outlet", "author", "published_on", "kind", "language", "body")
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "outlet", "kind", "published_on", "language", "appearance_count")
+    list_filter = ("kind", "language")
+    search_fields = ("title", "url", "outlet", "author")
+    readonly_fields = ("content_hash", "external_id", "created_at", "updated_at")
+    show_full_result_count = False
+    fields = (*EDITABLE, *readonly_fields)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        counts = (
+            Appearance.objects.filter(source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                appearance_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+            )
+        )
+
+    @admin.display(description="Appearances", ordering="appearance_count")
+    def appearance_count(self, obj: Source) -> int:
+        return int(getattr(obj, "appearance_count", 0))
+
+    def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
+        values = {name: form.cleaned_data[name] for name in EDITABLE}
+        if change:
+            services.source_update(actor=request.user, source=Source.objects.get(pk=obj.pk), **values)
+        else:
+            obj.pk = services.source_create(actor=request.user, **values).pk
+            obj.refresh_from_db()
