@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import models
 
+from claimdesk.permissions import acting_user
+
 
 def save_audited(
     instance: models.Model,
@@ -23,7 +25,7 @@ def save_audited(
     """
     if validate:
         instance.full_clean()
-    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    instance._history_user = acting_user(actor)  # type: ignore[attr-defined]
     instance._change_reason = reason  # type: ignore[attr-defined]
     if update_fields is not None:
         # auto_now fields only change when they are part of update_fields.

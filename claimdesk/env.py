@@ -15,7 +15,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
-def env_str(name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None) -> str:
+def env_str(
+    name: str, default: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> str:
     """Return the variable, or ``default``; a missing variable without default is an error."""
     source = os.environ if environ is None else environ
     value = source.get(name)
@@ -78,7 +80,9 @@ def env_float(name: str, default: float, *, environ: Mapping[str, str] | None = 
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
 
 
-def env_list(name: str, default: list[str], *, environ: Mapping[str, str] | None = None) -> list[str]:
+def env_list(
+    name: str, default: list[str], *, environ: Mapping[str, str] | None = None
+) -> list[str]:
     """Read a comma-separated list; blanks between commas are dropped."""
     source = os.environ if environ is None else environ
     raw = source.get(name)

@@ -51,8 +51,13 @@ def roles_of(user: Actor) -> frozenset[str]:
         if user.is_superuser:
             names.add(EDITORS)
         cached = frozenset(names)
-        user._claimdesk_roles = cached  # type: ignore[union-attr]
+        setattr(user, "_claimdesk_roles", cached)  # noqa: B010 - a per-request cache on the user
     return cached
+
+
+def acting_user(actor: Actor) -> User | None:
+    """The signed-in user behind an actor, or None for the system and anonymous users."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 def is_editor(user: Actor) -> bool:
@@ -108,20 +113,24 @@ _RULES: dict[Action, Rule] = {
     Action.APPEARANCE_ADD: lambda u, o: is_editor(u) or (is_checker(u) and holds_claim(u, o)),
     Action.APPEARANCE_CHANGE: lambda u, o: is_editor(u) or (is_checker(u) and holds_claim(u, o)),
     Action.ASSIGNMENT_CREATE: lambda u, o: is_editor(u),
-    Action.ASSIGNMENT_UPDATE: lambda u, o: is_editor(u)
-    or (u is not None and getattr(o, "reviewer_id", None) == u.pk),
+    Action.ASSIGNMENT_UPDATE: lambda u, o: (
+        is_editor(u) or (u is not None and getattr(o, "reviewer_id", None) == u.pk)
+    ),
     Action.VERDICT_CREATE: lambda u, o: is_editor(u) or (is_checker(u) and holds_claim(u, o)),
-    Action.VERDICT_UPDATE: lambda u, o: is_editor(u)
-    or (is_checker(u) and u is not None and _author_of(o) == u.pk),
-    Action.VERDICT_SUBMIT: lambda u, o: is_editor(u)
-    or (is_checker(u) and u is not None and _author_of(o) == u.pk),
+    Action.VERDICT_UPDATE: lambda u, o: (
+        is_editor(u) or (is_checker(u) and u is not None and _author_of(o) == u.pk)
+    ),
+    Action.VERDICT_SUBMIT: lambda u, o: (
+        is_editor(u) or (is_checker(u) and u is not None and _author_of(o) == u.pk)
+    ),
     # Two-person rule: the approver is an editor who did not write the verdict.
     Action.VERDICT_APPROVE: lambda u, o: is_editor(u) and u is not None and _author_of(o) != u.pk,
     Action.VERDICT_PUBLISH: lambda u, o: is_editor(u),
     Action.VERDICT_CORRECT: lambda u, o: is_editor(u),
     Action.VERDICT_RETRACT: lambda u, o: is_editor(u),
-    Action.EVIDENCE_ADD: lambda u, o: is_editor(u)
-    or (is_checker(u) and u is not None and _author_of(o) == u.pk),
+    Action.EVIDENCE_ADD: lambda u, o: (
+        is_editor(u) or (is_checker(u) and u is not None and _author_of(o) == u.pk)
+    ),
 }
 
 

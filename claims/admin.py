@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
@@ -59,14 +60,42 @@ def apply_formset_through_services(
 
 
 class AppearanceInline(admin.TabularInline[Appearance, Claim]):
+    """Existing appearances, read-only here (edit one on its own page).
+
+    An autocomplete widget per row would query its selected source once per row; listing
+    them read-only keeps the claim page at a fixed number of queries however often the claim
+    was repeated.
+    """
+
     model = Appearance
     extra = 0
-    fields = ("source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset")
-    autocomplete_fields = ("source",)
+    fields = ("source", "quote", "appeared_on", "speaker", "stance")
+    readonly_fields = fields
     show_change_link = True
+    verbose_name_plural = "appearances"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Appearance]:
         return super().get_queryset(request).select_related("source")
+
+
+class NewAppearanceInline(admin.TabularInline[Appearance, Claim]):
+    """Rows for adding appearances, with source autocomplete."""
+
+    model = Appearance
+    extra = 1
+    fields = ("source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset")
+    autocomplete_fields = ("source",)
+    can_delete = False
+    verbose_name_plural = "add appearances"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Appearance]:
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_add_permission(request, obj)
 
 
 class AssignmentInline(admin.TabularInline[Assignment, Claim]):
@@ -130,7 +159,9 @@ class ReviewerFilter(admin.SimpleListFilter):
         )
         if value == "none":
             return queryset.filter(~Exists(open_assignments))
-        return queryset.filter(Exists(open_assignments.filter(reviewer_id=value)))
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(Exists(open_assignments.filter(reviewer_id=int(value))))
 
 
 class AssignForm(forms.Form):
@@ -140,7 +171,9 @@ class AssignForm(forms.Form):
         ),
         label="Fact-checker",
     )
-    due_on = forms.DateField(required=False, label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = forms.DateField(
+        required=False, label="Due on", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @admin.register(Claim)
@@ -170,11 +203,27 @@ class ClaimAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("text", "claimant", "claim_date", "language", "tags", "priority")}),
         (
             "Workflow",
-            {"fields": ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")},
+            {
+                "fields": (
+                    "status",
+                    "canonical",
+                    "external_id",
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                )
+            },
         ),
     )
-    readonly_fields = ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")
-    inlines = (AppearanceInline, AssignmentInline, VerdictInline)
+    readonly_fields = (
+        "status",
+        "canonical",
+        "external_id",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (AppearanceInline, NewAppearanceInline, AssignmentInline, VerdictInline)
     actions = ("assign_to_checker",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
@@ -202,7 +251,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     # Saving through services ---------------------------------------------------------------
 
-    def save_model(self, request: HttpRequest, obj: Claim, form: forms.ModelForm[Claim], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Claim, form: forms.ModelForm[Claim], change: bool
+    ) -> None:
         fields = {
             name: form.cleaned_data[name]
             for name in ("text", "claimant", "claim_date", "language", "priority")
@@ -287,7 +338,9 @@ class ClaimAdmin(SimpleHistoryAdmin):
         return action
 
     @admin.action(description="Assign to a fact-checker…")
-    def assign_to_checker(self, request: HttpRequest, queryset: QuerySet[Claim]) -> HttpResponse | None:
+    def assign_to_checker(
+        self, request: HttpRequest, queryset: QuerySet[Claim]
+    ) -> HttpResponse | None:
         if "apply" in request.POST:
             form = AssignForm(request.POST)
             if form.is_valid():
@@ -316,7 +369,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             "form": form,
             "opts": self.model._meta,
             "action_name": "assign_to_checker",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/claims/claim/assign.html", context)
 
@@ -330,7 +383,9 @@ class ClaimantAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Claimant, form: Any, change: bool) -> None:
         fields = {k: form.cleaned_data[k] for k in ("name", "kind", "affiliation", "description")}
         if change:
-            services.claimant_update(actor=request.user, claimant=Claimant.objects.get(pk=obj.pk), **fields)
+            services.claimant_update(
+                actor=request.user, claimant=Claimant.objects.get(pk=obj.pk), **fields
+            )
         else:
             obj.pk = services.claimant_create(actor=request.user, **fields).pk
             obj.refresh_from_db()
@@ -361,7 +416,15 @@ class AppearanceAdmin(SimpleHistoryAdmin):
         return format_html('<a href="../claim/{}/change/">{}</a>', obj.claim_id, obj.claim)
 
     def save_model(self, request: HttpRequest, obj: Appearance, form: Any, change: bool) -> None:
-        names = ("source", "quote", "appeared_on", "speaker", "stance", "start_offset", "end_offset")
+        names = (
+            "source",
+            "quote",
+            "appeared_on",
+            "speaker",
+            "stance",
+            "start_offset",
+            "end_offset",
+        )
         values = {k: form.cleaned_data[k] for k in names}
         if change:
             original = Appearance.objects.get(pk=obj.pk)
@@ -370,7 +433,8 @@ class AppearanceAdmin(SimpleHistoryAdmin):
                 raise PermissionDenied("Move appearances by merging claims.")
             services.appearance_update(actor=request.user, appearance=original, **values)
         else:
-            created = services.appearance_add(actor=request.user, claim=form.cleaned_data["claim"], **values)
+            created = services.appearance_add(
+                actor=request.user, claim=form.cleaned_data["claim"], **values
+            )
             obj.pk = created.pk
             obj.refresh_from_db()
-

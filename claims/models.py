@@ -40,7 +40,9 @@ class Claimant(models.Model):
     """A person or organisation to whom a claim is attributed."""
 
     name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=ClaimantKind.choices, default=ClaimantKind.PERSON)
+    kind = models.CharField(
+        max_length=20, choices=ClaimantKind.choices, default=ClaimantKind.PERSON
+    )
     affiliation = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

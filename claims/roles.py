@@ -49,8 +49,6 @@ def sync_role_permissions(**kwargs: Any) -> None:
             app_label, model = label.split(".")
             codenames = [f"{action}_{model}" for action in actions]
             wanted.extend(
-                Permission.objects.filter(
-                    content_type__app_label=app_label, codename__in=codenames
-                )
+                Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
             )
         group.permissions.set(wanted)

@@ -170,7 +170,9 @@ EVIDENCE_SCHEMA: dict[str, tuple[Check, bool]] = {
 }
 
 
-def _validate_object(data: dict[str, Any], schema: dict[str, tuple[Check, bool]], label: str) -> Iterator[str]:
+def _validate_object(
+    data: dict[str, Any], schema: dict[str, tuple[Check, bool]], label: str
+) -> Iterator[str]:
     for name in sorted(set(data) - set(schema)):
         yield f"{label}unknown field {name!r}"
     for name, (check, required) in schema.items():
@@ -208,9 +210,13 @@ def read_records(directory: Path) -> dict[str, list[Record]]:
                 if not isinstance(data, dict):
                     errors.append(f"{where}: each line must be a JSON object")
                     continue
-                errors.extend(f"{where}: {msg}" for msg in _validate_object(data, SCHEMAS[name], ""))
-                nested = {"claims.jsonl": ("appearances", APPEARANCE_SCHEMA),
-                          "verdicts.jsonl": ("evidence", EVIDENCE_SCHEMA)}.get(name)
+                errors.extend(
+                    f"{where}: {msg}" for msg in _validate_object(data, SCHEMAS[name], "")
+                )
+                nested = {
+                    "claims.jsonl": ("appearances", APPEARANCE_SCHEMA),
+                    "verdicts.jsonl": ("evidence", EVIDENCE_SCHEMA),
+                }.get(name)
                 if nested and isinstance(data.get(nested[0]), list):
                     for i, item in enumerate(data[nested[0]], start=1):
                         if isinstance(item, dict):
@@ -228,7 +234,11 @@ def read_records(directory: Path) -> dict[str, list[Record]]:
 
 def _check_references(records: dict[str, list[Record]]) -> Iterator[str]:
     keys: dict[str, set[str]] = {}
-    for name, key_field in (("sources.jsonl", "key"), ("claimants.jsonl", "key"), ("claims.jsonl", "key")):
+    for name, key_field in (
+        ("sources.jsonl", "key"),
+        ("claimants.jsonl", "key"),
+        ("claims.jsonl", "key"),
+    ):
         seen: set[str] = set()
         for rec in records[name]:
             key = rec.data[key_field]
@@ -359,7 +369,9 @@ def _apply_claim(
             )
             stats.count("appearances", created=True)
         else:
-            changed = claim_services.appearance_update(actor=None, appearance=existing, **app_values)
+            changed = claim_services.appearance_update(
+                actor=None, appearance=existing, **app_values
+            )
             stats.count("appearances", created=False, changed=bool(changed))
     return claim
 

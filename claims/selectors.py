@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -33,15 +35,13 @@ def claim_list_annotated(queryset: QuerySet[Claim] | None = None) -> QuerySet[Cl
         .values("reviewer__username")[:1]
     )
     return queryset.annotate(
-        appearance_count=Coalesce(
-            Subquery(appearances, output_field=IntegerField()), Value(0)
-        ),
+        appearance_count=Coalesce(Subquery(appearances, output_field=IntegerField()), Value(0)),
         published_rating=Subquery(published.values("rating")[:1]),
         draft_rating=Subquery(latest_verdict.order_by("-updated_at").values("rating")[:1]),
         reviewer_username=Subquery(reviewer),
     )
 
 
-def claim_history(claim: Claim) -> QuerySet[Claim.history.model]:  # type: ignore[name-defined]
+def claim_history(claim: Claim) -> QuerySet[Any]:
     """The claim's change history, newest first, with who made each change."""
-    return claim.history.select_related("history_user").order_by("-history_date")  # type: ignore[attr-defined,no-any-return]
+    return claim.history.select_related("history_user").order_by("-history_date")

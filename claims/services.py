@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from claimdesk.audit import changed_fields, save_audited
-from claimdesk.permissions import Action, Actor, check
+from claimdesk.permissions import Action, Actor, acting_user, check
 from claims.models import (
     Appearance,
     Claim,
@@ -31,8 +31,12 @@ from sources.models import Source
 # Workflow moves an editor may make by hand. Verdict services drive the review states
 # (in review, awaiting approval, published) through the same function.
 CLAIM_TRANSITIONS: dict[str, frozenset[str]] = {
-    ClaimStatus.TRIAGE: frozenset({ClaimStatus.READY, ClaimStatus.NOT_CHECKABLE, ClaimStatus.IN_REVIEW}),
-    ClaimStatus.READY: frozenset({ClaimStatus.TRIAGE, ClaimStatus.IN_REVIEW, ClaimStatus.NOT_CHECKABLE}),
+    ClaimStatus.TRIAGE: frozenset(
+        {ClaimStatus.READY, ClaimStatus.NOT_CHECKABLE, ClaimStatus.IN_REVIEW}
+    ),
+    ClaimStatus.READY: frozenset(
+        {ClaimStatus.TRIAGE, ClaimStatus.IN_REVIEW, ClaimStatus.NOT_CHECKABLE}
+    ),
     ClaimStatus.IN_REVIEW: frozenset(
         {ClaimStatus.READY, ClaimStatus.TRIAGE, ClaimStatus.AWAITING_APPROVAL}
     ),
@@ -80,7 +84,9 @@ def claimant_update(*, actor: Actor, claimant: Claimant, **fields: Any) -> list[
         raise TypeError(f"claimant_update() cannot change {sorted(unknown)}")
     changed = changed_fields(claimant, fields)
     if changed:
-        save_audited(claimant, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+        save_audited(
+            claimant, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
+        )
     return changed
 
 
@@ -108,7 +114,7 @@ def claim_create(
         priority=priority,
         status=status,
         external_id=external_id,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     save_audited(claim, actor=actor, reason="Claim created")
     tag_objects = _tags_from_names(tags)
@@ -130,20 +136,28 @@ def claim_update(
     if "text" in fields:
         fields["text"] = " ".join(str(fields["text"]).split())
     changed = changed_fields(claim, fields)
+    wanted_tags: set[int] | None = None
     if tags is not None:
-        wanted = {t.pk for t in _tags_from_names(tags)}
-        current = set(claim.tags.values_list("pk", flat=True))
-        if wanted != current:
-            claim.tags.set(wanted)
+        wanted_tags = {t.pk for t in _tags_from_names(tags)}
+        if wanted_tags != set(claim.tags.values_list("pk", flat=True)):
             changed.append("tags")
-    if changed:
-        # Saving the row also when only tags changed gives the m2m change a history entry.
-        save_audited(
-            claim,
-            actor=actor,
-            reason=f"Changed {', '.join(changed)}",
-            update_fields=[f for f in changed if f != "tags"],
-        )
+    if not changed:
+        return changed
+    reason = f"Changed {', '.join(changed)}"
+    if "tags" not in changed:
+        save_audited(claim, actor=actor, reason=reason, update_fields=changed)
+        return changed
+    # Changing tags writes a history row of its own (from the m2m signal) that snapshots the
+    # in-memory fields too; saving the row without history first keeps it to one entry.
+    claim.full_clean()
+    claim.skip_history_when_saving = True  # type: ignore[attr-defined]
+    try:
+        claim.save()
+    finally:
+        del claim.skip_history_when_saving  # type: ignore[attr-defined]
+    claim._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    claim._change_reason = reason  # type: ignore[attr-defined]
+    claim.tags.set(wanted_tags or [])
     return changed
 
 
@@ -209,7 +223,7 @@ def appearance_add(
         stance=stance,
         start_offset=start_offset,
         end_offset=end_offset,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=acting_user(actor),
     )
     save_audited(appearance, actor=actor, reason="Appearance added")
     return appearance
@@ -233,6 +247,6 @@ def appearance_update(*, actor: Actor, appearance: Appearance, **fields: Any) ->
 @transaction.atomic
 def appearance_delete(*, actor: Actor, appearance: Appearance) -> None:
     check(actor, Action.APPEARANCE_CHANGE, appearance)
-    appearance._history_user = actor if getattr(actor, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    appearance._history_user = acting_user(actor)  # type: ignore[attr-defined]
     appearance._change_reason = "Appearance removed"  # type: ignore[attr-defined]
     appearance.delete()

@@ -31,7 +31,16 @@ class EvidenceInline(admin.TabularInline[Evidence, Verdict]):
 
 @admin.register(Verdict)
 class VerdictAdmin(SimpleHistoryAdmin):
-    list_display = ("headline", "claim", "rating", "state", "version", "author", "approver", "published_at")
+    list_display = (
+        "headline",
+        "claim",
+        "rating",
+        "state",
+        "version",
+        "author",
+        "approver",
+        "published_at",
+    )
     list_filter = ("state", "rating")
     list_select_related = ("claim", "author", "approver")
     search_fields = ("headline", "claim__text")
@@ -97,7 +106,9 @@ class VerdictAdmin(SimpleHistoryAdmin):
             ),
         )
 
-    def _run(self, request: HttpRequest, queryset: QuerySet[Verdict], step: Any, label: str) -> None:
+    def _run(
+        self, request: HttpRequest, queryset: QuerySet[Verdict], step: Any, label: str
+    ) -> None:
         done = 0
         for verdict in queryset:
             try:
@@ -133,7 +144,9 @@ class AssignmentAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request: HttpRequest, obj: Assignment, form: Any, change: bool) -> None:
         if change:
-            values = {k: form.cleaned_data[k] for k in ("state", "due_on") if k in form.cleaned_data}
+            values = {
+                k: form.cleaned_data[k] for k in ("state", "due_on") if k in form.cleaned_data
+            }
             services.assignment_update(
                 actor=request.user, assignment=Assignment.objects.get(pk=obj.pk), **values
             )
@@ -146,5 +159,3 @@ class AssignmentAdmin(SimpleHistoryAdmin):
             )
             obj.pk = created.pk
             obj.refresh_from_db()
-
-

@@ -134,7 +134,9 @@ class Verdict(models.Model):
         on_delete=models.PROTECT,
         related_name="verdicts_approved",
     )
-    state = models.CharField(max_length=20, choices=VerdictState.choices, default=VerdictState.DRAFT)
+    state = models.CharField(
+        max_length=20, choices=VerdictState.choices, default=VerdictState.DRAFT
+    )
     published_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     correction_note = models.TextField(blank=True)
@@ -148,7 +150,9 @@ class Verdict(models.Model):
     class Meta:
         ordering = ["-updated_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(rating__in=Rating.values), name="verdict_rating_valid"),
+            models.CheckConstraint(
+                condition=Q(rating__in=Rating.values), name="verdict_rating_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=VerdictState.values), name="verdict_state_valid"
             ),
@@ -161,7 +165,9 @@ class Verdict(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="verdict_version_positive"),
             # Two-person rule: nobody approves their own verdict.
             models.CheckConstraint(
-                condition=Q(approver__isnull=True) | Q(author__isnull=True) | ~Q(approver=F("author")),
+                condition=Q(approver__isnull=True)
+                | Q(author__isnull=True)
+                | ~Q(approver=F("author")),
                 name="verdict_approver_not_author",
             ),
             models.CheckConstraint(

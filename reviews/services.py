@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claimdesk.audit import changed_fields, save_audited
-from claimdesk.permissions import Action, Actor, check, is_checker
+from claimdesk.permissions import Action, Actor, acting_user, check, is_checker
 from claims.models import Claim, ClaimStatus
 from claims.services import claim_set_status
 from reviews.models import (
@@ -36,10 +36,6 @@ VERDICT_TRANSITIONS: dict[str, frozenset[str]] = {
     VerdictState.RETRACTED: frozenset(),
 }
 EDITABLE_VERDICT_STATES = (VerdictState.DRAFT, VerdictState.SUBMITTED)
-
-
-def _user(actor: Actor) -> User | None:
-    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 def _lock(verdict: Verdict) -> Verdict:
@@ -79,7 +75,9 @@ def assignment_create(
         raise ValidationError(
             {"claim": f"A claim that is “{claim.get_status_display()}” cannot be assigned."}
         )
-    assignment = Assignment(claim=claim, reviewer=reviewer, assigned_by=_user(actor), due_on=due_on)
+    assignment = Assignment(
+        claim=claim, reviewer=reviewer, assigned_by=acting_user(actor), due_on=due_on
+    )
     save_audited(assignment, actor=actor, reason=f"Assigned to {reviewer}")
     claim_set_status(
         actor=actor, claim=claim, status=ClaimStatus.IN_REVIEW, reason="Assigned", by_review=True
@@ -88,9 +86,7 @@ def assignment_create(
 
 
 @transaction.atomic
-def assignment_update(
-    *, actor: Actor, assignment: Assignment, **fields: Any
-) -> list[str]:
+def assignment_update(*, actor: Actor, assignment: Assignment, **fields: Any) -> list[str]:
     """Change an assignment's state or due date; releasing puts the claim back in the queue."""
     check(actor, Action.ASSIGNMENT_UPDATE, assignment)
     unknown = set(fields) - {"state", "due_on"}
@@ -102,7 +98,9 @@ def assignment_update(
         return changed
     if not was_open and assignment.state in OPEN_ASSIGNMENT_STATES:
         raise ValidationError({"state": "A finished or released assignment cannot be reopened."})
-    save_audited(assignment, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+    save_audited(
+        assignment, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
+    )
     if assignment.state == AssignmentState.RELEASED and was_open:
         claim_set_status(
             actor=actor,
@@ -128,7 +126,7 @@ def verdict_create(
         rating=rating,
         headline=headline.strip(),
         explanation=explanation,
-        author=_user(actor),
+        author=acting_user(actor),
     )
     save_audited(verdict, actor=actor, reason="Draft verdict created")
     return verdict
@@ -150,7 +148,9 @@ def verdict_update(*, actor: Actor, verdict: Verdict, **fields: Any) -> list[str
         fields["headline"] = str(fields["headline"]).strip()
     changed = changed_fields(locked, fields)
     if changed:
-        save_audited(locked, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+        save_audited(
+            locked, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
+        )
     _refresh(verdict, locked)
     return changed
 
@@ -181,10 +181,16 @@ def verdict_return(*, actor: Actor, verdict: Verdict, comment: str) -> Verdict:
     locked = _lock(verdict)
     _move(locked, VerdictState.DRAFT)
     save_audited(
-        locked, actor=actor, reason=f"Returned to checker: {comment.strip()}", update_fields=["state"]
+        locked,
+        actor=actor,
+        reason=f"Returned to checker: {comment.strip()}",
+        update_fields=["state"],
     )
     claim_set_status(
-        actor=actor, claim=locked.claim, status=ClaimStatus.IN_REVIEW, reason="Verdict returned",
+        actor=actor,
+        claim=locked.claim,
+        status=ClaimStatus.IN_REVIEW,
+        reason="Verdict returned",
         by_review=True,
     )
     return _refresh(verdict, locked)
@@ -196,7 +202,7 @@ def verdict_approve(*, actor: Actor, verdict: Verdict) -> Verdict:
     check(actor, Action.VERDICT_APPROVE, verdict)
     locked = _lock(verdict)
     _move(locked, VerdictState.APPROVED)
-    locked.approver = _user(actor)
+    locked.approver = acting_user(actor)
     save_audited(locked, actor=actor, reason="Approved", update_fields=["state", "approver"])
     return _refresh(verdict, locked)
 
@@ -212,16 +218,17 @@ def verdict_publish(
     locked.published_at = published_at or timezone.now()
     save_audited(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
     claim_set_status(
-        actor=actor, claim=locked.claim, status=ClaimStatus.PUBLISHED, reason="Verdict published",
+        actor=actor,
+        claim=locked.claim,
+        status=ClaimStatus.PUBLISHED,
+        reason="Verdict published",
         by_review=True,
     )
     return _refresh(verdict, locked)
 
 
 @transaction.atomic
-def verdict_correct(
-    *, actor: Actor, verdict: Verdict, note: str, **fields: Any
-) -> Verdict:
+def verdict_correct(*, actor: Actor, verdict: Verdict, note: str, **fields: Any) -> Verdict:
     """Correct a published verdict: a new version with a dated note; history keeps the old one."""
     check(actor, Action.VERDICT_CORRECT, verdict)
     unknown = set(fields) - {"rating", "headline", "explanation"}
@@ -255,11 +262,16 @@ def verdict_retract(*, actor: Actor, verdict: Verdict, reason: str) -> Verdict:
     _move(locked, VerdictState.RETRACTED)
     locked.retraction_reason = reason.strip()
     save_audited(
-        locked, actor=actor, reason=f"Retracted: {reason.strip()}",
+        locked,
+        actor=actor,
+        reason=f"Retracted: {reason.strip()}",
         update_fields=["state", "retraction_reason"],
     )
     claim_set_status(
-        actor=actor, claim=locked.claim, status=ClaimStatus.IN_REVIEW, reason="Verdict retracted",
+        actor=actor,
+        claim=locked.claim,
+        status=ClaimStatus.IN_REVIEW,
+        reason="Verdict retracted",
         by_review=True,
     )
     return _refresh(verdict, locked)
@@ -272,7 +284,11 @@ def evidence_add(
     """Attach a source to a verdict as supporting, refuting or context."""
     check(actor, Action.EVIDENCE_ADD, verdict)
     evidence = Evidence(
-        verdict=verdict, source=source, stance=stance, note=note.strip(), added_by=_user(actor)
+        verdict=verdict,
+        source=source,
+        stance=stance,
+        note=note.strip(),
+        added_by=acting_user(actor),
     )
     save_audited(evidence, actor=actor, reason="Evidence added")
     return evidence

@@ -49,7 +49,9 @@ class SourceAdmin(SimpleHistoryAdmin):
     def save_model(self, request: HttpRequest, obj: Source, form: Any, change: bool) -> None:
         values = {name: form.cleaned_data[name] for name in EDITABLE}
         if change:
-            services.source_update(actor=request.user, source=Source.objects.get(pk=obj.pk), **values)
+            services.source_update(
+                actor=request.user, source=Source.objects.get(pk=obj.pk), **values
+            )
         else:
             obj.pk = services.source_create(actor=request.user, **values).pk
             obj.refresh_from_db()

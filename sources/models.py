@@ -44,7 +44,10 @@ class Source(models.Model):
         ordering = ["-published_on", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["url"], condition=~Q(url=""), name="source_url_unique_when_present"
+                fields=["url"],
+                condition=~Q(url=""),
+                name="source_url_unique_when_present",
+                violation_error_message="A source with this URL already exists.",
             ),
             models.UniqueConstraint(
                 fields=["external_id"],

@@ -14,11 +14,17 @@ from sources.models import Source, SourceKind
 from sources.normalize import content_hash, normalize_url
 
 
-def _clean_url(url: str) -> str:
+def _clean_url(url: str, *, exclude_pk: int | None = None) -> str:
+    """Normalise and refuse a URL another source has (as a field error the forms can show)."""
     try:
-        return normalize_url(url)
+        normalized = normalize_url(url)
     except ValueError as exc:
         raise ValidationError({"url": str(exc)}) from None
+    if normalized:
+        clash = Source.objects.filter(url=normalized).exclude(pk=exclude_pk).first()
+        if clash is not None:
+            raise ValidationError({"url": f"This URL is already the source “{clash.title}”."})
+    return normalized
 
 
 @transaction.atomic
@@ -61,18 +67,25 @@ def source_update(*, actor: Actor, source: Source, **fields: Any) -> list[str]:
     if unknown:
         raise TypeError(f"source_update() cannot change {sorted(unknown)}")
     if "url" in fields:
-        fields["url"] = _clean_url(fields["url"])
+        fields["url"] = _clean_url(fields["url"], exclude_pk=source.pk)
     if "body" in fields:
         fields["content_hash"] = content_hash(fields["body"])
     changed = changed_fields(source, fields)
     if changed:
-        save_audited(source, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed)
+        save_audited(
+            source, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
+        )
     return changed
 
 
-def source_get_or_create(*, actor: Actor, url: str, title: str, **fields: Any) -> tuple[Source, bool]:
+def source_get_or_create(
+    *, actor: Actor, url: str, title: str, **fields: Any
+) -> tuple[Source, bool]:
     """The source at ``url`` (normalised), created with ``title`` and ``fields`` if new."""
-    normalized = _clean_url(url)
+    try:
+        normalized = normalize_url(url)
+    except ValueError as exc:
+        raise ValidationError({"url": str(exc)}) from None
     existing = Source.objects.filter(url=normalized).first() if normalized else None
     if existing is not None:
         return existing, False

@@ -38,7 +38,9 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role))
         names = ", ".join(row[0] for row in missing)
         if os.environ.get("DEMO_PASSWORD"):
-            self.stdout.write(self.style.SUCCESS(f"Created {names} with the password in DEMO_PASSWORD."))
+            self.stdout.write(
+                self.style.SUCCESS(f"Created {names} with the password in DEMO_PASSWORD.")
+            )
         else:
             self.stdout.write(
                 self.style.WARNING(f"Created {names}. Password (shown once): {password}")
