@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -25,6 +26,8 @@ class SourceAdmin(SimpleHistoryAdmin):
     readonly_fields = ("content_hash", "external_id", "created_at", "updated_at")
     show_full_result_count = False
     fields = (*EDITABLE, *readonly_fields)
+    # A link pasted without a scheme is read as https (Django 6's default, chosen now).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
         counts = (

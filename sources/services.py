@@ -21,7 +21,10 @@ def _clean_url(url: str, *, exclude_pk: int | None = None) -> str:
     except ValueError as exc:
         raise ValidationError({"url": str(exc)}) from None
     if normalized:
-        clash = Source.objects.filter(url=normalized).exclude(pk=exclude_pk).first()
+        others = Source.objects.filter(url=normalized)
+        if exclude_pk is not None:
+            others = others.exclude(pk=exclude_pk)
+        clash = others.first()
         if clash is not None:
             raise ValidationError({"url": f"This URL is already the source “{clash.title}”."})
     return normalized

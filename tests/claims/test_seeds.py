@@ -18,7 +18,7 @@ SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
 def history_rows() -> int:
     models = (Claim, Appearance, Source, Claimant, Verdict, Evidence)
-    return sum(m.history.count() for m in models)  # type: ignore[attr-defined]
+    return sum(m.history.count() for m in models)
 
 
 @pytest.fixture
