@@ -39,6 +39,8 @@ class Action(StrEnum):
     VERDICT_CORRECT = "verdict.correct"
     VERDICT_RETRACT = "verdict.retract"
     EVIDENCE_ADD = "evidence.add"
+    FLAG_RESOLVE = "flag.resolve"
+    CLAIM_MERGE = "claim.merge"
 
 
 def roles_of(user: Actor) -> frozenset[str]:
@@ -128,6 +130,8 @@ _RULES: dict[Action, Rule] = {
     Action.VERDICT_PUBLISH: lambda u, o: is_editor(u),
     Action.VERDICT_CORRECT: lambda u, o: is_editor(u),
     Action.VERDICT_RETRACT: lambda u, o: is_editor(u),
+    Action.FLAG_RESOLVE: lambda u, o: is_editor(u),
+    Action.CLAIM_MERGE: lambda u, o: is_editor(u),
     Action.EVIDENCE_ADD: lambda u, o: (
         is_editor(u) or (is_checker(u) and u is not None and _author_of(o) == u.pk)
     ),

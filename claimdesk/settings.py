@@ -154,7 +154,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,9 +189,14 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Matching thresholds (the analysis pipeline reads these; tuned from editors' decisions).
-MATCHING_REPEAT_THRESHOLD = env_float("MATCHING_REPEAT_THRESHOLD", default=0.55)
-MATCHING_RELATED_THRESHOLD = env_float("MATCHING_RELATED_THRESHOLD", default=0.35)
+# Matching thresholds, on the engine's 0..1 similarity scale. Unset, the engine's own
+# defaults (tuned on the benchmark) apply; `manage.py matching_report` shows how editors
+# decided on past flags, to tune them from real use.
+MATCHING_THRESHOLDS: dict[str, float] = {
+    name: env_float(f"MATCHING_{name.upper()}_THRESHOLD", default=0.0)
+    for name in ("repeat", "related", "conflict")
+    if env_str(f"MATCHING_{name.upper()}_THRESHOLD", default="")
+}
 
 LOGGING = {
     "version": 1,

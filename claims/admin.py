@@ -17,13 +17,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
-from claims.models import Appearance, Claim, Claimant, ClaimStatus, Tag
+from claims.models import Appearance, Claim, Claimant, ClaimStatus, Flag, Tag
 from claims.roles import FACT_CHECKERS
-from claims.selectors import claim_list_annotated
+from claims.selectors import claim_flags, claim_list_annotated
 from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Rating, Verdict
 from reviews.services import assignment_create, assignment_update
 
@@ -186,6 +187,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
         "rating",
         "reviewer",
         "appearance_count",
+        "open_flags",
         "created_at",
     )
     list_display_links = ("short_text",)
@@ -248,6 +250,41 @@ class ClaimAdmin(SimpleHistoryAdmin):
     @admin.display(description="Appearances", ordering="appearance_count")
     def appearance_count(self, obj: Claim) -> int:
         return int(getattr(obj, "appearance_count", 0))
+
+    @admin.display(description="Open flags", ordering="open_flag_count")
+    def open_flags(self, obj: Claim) -> int:
+        return int(getattr(obj, "open_flag_count", 0))
+
+    @admin.display(description="Flags")
+    def flags_panel(self, obj: Claim) -> str:
+        if obj.pk is None:
+            return "—"
+        rows = claim_flags(obj)
+        if not rows:
+            return "No repeats or conflicts found."
+        return format_html(
+            "<table><tr><th>Kind</th><th>Status</th><th>Score</th><th>Other claim</th>"
+            "<th>Its verdict</th><th>Why</th></tr>{}</table>",
+            format_html_join(
+                "",
+                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{:.2f}</td>'
+                '<td><a href="{}">#{} {}</a></td><td>{}</td><td>{}</td></tr>',
+                (
+                    (
+                        row.flag.get_kind_display(),
+                        reverse("admin:claims_flag_change", args=[row.flag.pk]),
+                        row.flag.get_status_display(),
+                        row.flag.score,
+                        reverse("admin:claims_claim_change", args=[row.other.pk]),
+                        row.other.pk,
+                        row.other,
+                        row.other_rating or "—",
+                        " ".join(row.flag.reasons),
+                    )
+                    for row in rows
+                ),
+            ),
+        )
 
     # Saving through services ---------------------------------------------------------------
 
@@ -362,16 +399,42 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 return None
         else:
             form = AssignForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Assign claims to a fact-checker",
-            "claims": queryset,
-            "form": form,
-            "opts": self.model._meta,
-            "action_name": "assign_to_checker",
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/claims/claim/assign.html", context)
+        return action_form_page(
+            self,
+            request,
+            queryset,
+            form,
+            title="Assign claims to a fact-checker",
+            intro=f"These {queryset.count()} claim(s) will be assigned and move into review:",
+            action_name="assign_to_checker",
+            submit_label="Assign",
+        )
+
+
+def action_form_page(
+    modeladmin: admin.ModelAdmin[Any],
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    form: forms.Form,
+    *,
+    title: str,
+    intro: str,
+    action_name: str,
+    submit_label: str,
+) -> TemplateResponse:
+    """An intermediate page asking for the extra input an admin action needs."""
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "intro": intro,
+        "objects": queryset,
+        "form": form,
+        "opts": modeladmin.model._meta,
+        "action_name": action_name,
+        "submit_label": submit_label,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/action_form.html", context)
 
 
 @admin.register(Claimant)
@@ -438,3 +501,87 @@ class AppearanceAdmin(SimpleHistoryAdmin):
             )
             obj.pk = created.pk
             obj.refresh_from_db()
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why is it wrong?")
+
+
+@admin.register(Flag)
+class FlagAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "__str__",
+        "kind",
+        "status",
+        "score",
+        "method",
+        "claim_a",
+        "claim_b",
+        "created_at",
+    )
+    list_filter = ("status", "kind", "method")
+    list_select_related = ("claim_a", "claim_b")
+    search_fields = ("claim_a__text", "claim_b__text")
+    show_full_result_count = False
+    actions = ("confirm", "dismiss")
+    readonly_fields = (
+        "claim_a",
+        "claim_b",
+        "kind",
+        "score",
+        "method",
+        "reasons_list",
+        "engine_version",
+        "status",
+        "resolved_by",
+        "resolved_at",
+        "resolution_note",
+        "created_at",
+    )
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="Why")
+    def reasons_list(self, obj: Flag) -> str:
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((r,) for r in obj.reasons))
+        )
+
+    @admin.action(description="Confirm (a confirmed repeat merges the newer claim into the older)")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[Flag]) -> None:
+        done = 0
+        for flag in queryset:
+            try:
+                services.flag_confirm(actor=request.user, flag=flag)
+                done += 1
+            except (ValidationError, PermissionDenied) as exc:
+                report_errors(self, request, str(flag), exc)
+        self.message_user(request, f"{done} flag(s) confirmed.")
+
+    @admin.action(description="Dismiss with a reason…")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[Flag]) -> HttpResponse | None:
+        form = DismissForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for flag in queryset:
+                try:
+                    services.flag_dismiss(
+                        actor=request.user, flag=flag, reason=form.cleaned_data["reason"]
+                    )
+                    done += 1
+                except (ValidationError, PermissionDenied) as exc:
+                    report_errors(self, request, str(flag), exc)
+            self.message_user(request, f"{done} flag(s) dismissed.")
+            return None
+        return action_form_page(
+            self,
+            request,
+            queryset,
+            form,
+            title="Dismiss flags",
+            intro="These flags will be dismissed; the pairs are not flagged again unless a text changes:",
+            action_name="dismiss",
+            submit_label="Dismiss",
+        )

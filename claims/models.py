@@ -36,6 +36,23 @@ class Stance(models.TextChoices):
     DISPUTES = "disputes", "Disputes"
 
 
+class AnalysisState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class FlagKind(models.TextChoices):
+    REPEAT = "repeat", "Repeat"
+    CONFLICT = "conflict", "Conflict"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
 class Claimant(models.Model):
     """A person or organisation to whom a claim is attributed."""
 
@@ -113,8 +130,24 @@ class Claim(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Analysis state lives here, not in the broker: a lost message leaves the claim pending,
+    # and the periodic sweep finds it again.
+    analysis_state = models.CharField(
+        max_length=10, choices=AnalysisState.choices, default=AnalysisState.PENDING
+    )
+    analysis_requested_at = models.DateTimeField(null=True, blank=True)
+    analysed_at = models.DateTimeField(null=True, blank=True)
+    analysed_engine = models.CharField(max_length=20, blank=True)
 
-    history = HistoricalRecords(m2m_fields=[tags])
+    history = HistoricalRecords(
+        m2m_fields=[tags],
+        excluded_fields=[
+            "analysis_state",
+            "analysis_requested_at",
+            "analysed_at",
+            "analysed_engine",
+        ],
+    )
 
     class Meta:
         ordering = ["priority", "-created_at"]
@@ -147,6 +180,7 @@ class Claim(models.Model):
             models.Index(fields=["status", "priority", "created_at"]),
             models.Index(fields=["-created_at"]),
             models.Index(fields=["updated_at"]),
+            models.Index(fields=["analysis_state", "analysis_requested_at"]),
         ]
 
     def __str__(self) -> str:
@@ -202,3 +236,74 @@ class Appearance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} — {self.quote[:60]}"
+
+
+class ClaimTerm(models.Model):
+    """One entry of the matching engine's inverted index: a term of a claim's text.
+
+    Kept in the database so every worker on every machine sees the same index, and a claim
+    committed before a query is always a candidate.
+    """
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="index_terms")
+    term = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "term"], name="claimterm_unique"),
+        ]
+        indexes = [models.Index(fields=["term", "claim"])]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class Flag(models.Model):
+    """A possible repeat or conflict between two claims, found by analysis, for an editor.
+
+    The pair is stored in a fixed order (lower id first) so that one pair and kind is one row
+    whichever claim was analysed; re-analysis updates the row instead of adding another.
+    """
+
+    claim_a = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags_as_a")
+    claim_b = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="flags_as_b")
+    kind = models.CharField(max_length=10, choices=FlagKind.choices)
+    score = models.FloatField()
+    method = models.CharField(max_length=20, help_text="lexical, semantic or verdict")
+    reasons = models.JSONField(default=list)
+    details = models.JSONField(default=dict, blank=True)
+    engine_version = models.CharField(max_length=20)
+    # The texts' fingerprints when flagged: a dismissed pair is raised again only when one
+    # of the texts changes.
+    text_key = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=FlagStatus.choices, default=FlagStatus.OPEN)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-score"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim_a", "claim_b", "kind"], name="flag_unique_pair_kind"
+            ),
+            models.CheckConstraint(condition=Q(claim_a__lt=F("claim_b")), name="flag_pair_ordered"),
+            models.CheckConstraint(condition=Q(kind__in=FlagKind.values), name="flag_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=FlagStatus.values), name="flag_status_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: #{self.claim_a_id} / #{self.claim_b_id}"
+
+    def other(self, claim_id: int) -> int:
+        """The id of the pair's other claim."""
+        return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id

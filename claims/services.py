@@ -16,12 +16,16 @@ from django.utils.text import slugify
 
 from claimdesk.audit import changed_fields, save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
+from claims.analysis import claim_request_analysis
 from claims.models import (
     Appearance,
     Claim,
     Claimant,
     ClaimantKind,
     ClaimStatus,
+    Flag,
+    FlagKind,
+    FlagStatus,
     Priority,
     Stance,
     Tag,
@@ -120,6 +124,7 @@ def claim_create(
     tag_objects = _tags_from_names(tags)
     if tag_objects:
         claim.tags.set(tag_objects)
+    claim_request_analysis(claim=claim)
     return claim
 
 
@@ -143,6 +148,10 @@ def claim_update(
             changed.append("tags")
     if not changed:
         return changed
+    if "text" in changed:
+        # Same transaction as the text change: pending is committed with it, and the task is
+        # only sent once it is.
+        claim_request_analysis(claim=claim)
     reason = f"Changed {', '.join(changed)}"
     if "tags" not in changed:
         save_audited(claim, actor=actor, reason=reason, update_fields=changed)
@@ -250,3 +259,72 @@ def appearance_delete(*, actor: Actor, appearance: Appearance) -> None:
     appearance._history_user = acting_user(actor)  # type: ignore[attr-defined]
     appearance._change_reason = "Appearance removed"  # type: ignore[attr-defined]
     appearance.delete()
+
+
+@transaction.atomic
+def claim_merge(*, actor: Actor, duplicate: Claim, canonical: Claim) -> Claim:
+    """Merge a duplicate into its canonical claim: appearances move, history is kept, and the
+    duplicate stays as a pointer to the canonical claim."""
+    check(actor, Action.CLAIM_MERGE, duplicate)
+    duplicate, canonical = (
+        Claim.objects.select_for_update().get(pk=duplicate.pk),
+        Claim.objects.select_for_update().get(pk=canonical.pk),
+    )
+    if duplicate.pk == canonical.pk:
+        raise ValidationError({"canonical": "A claim cannot be merged into itself."})
+    if canonical.status == ClaimStatus.MERGED:
+        raise ValidationError({"canonical": "Merge into the claim this one was merged into."})
+    if duplicate.status == ClaimStatus.MERGED:
+        raise ValidationError({"claim": "This claim is merged already."})
+    reason = f"Merged claim #{duplicate.pk} into #{canonical.pk}"
+    for appearance in duplicate.appearances.all():
+        appearance.claim = canonical
+        save_audited(appearance, actor=actor, reason=reason, update_fields=["claim"])
+    duplicate.status = ClaimStatus.MERGED
+    duplicate.canonical = canonical
+    save_audited(duplicate, actor=actor, reason=reason, update_fields=["status", "canonical"])
+    return duplicate
+
+
+@transaction.atomic
+def flag_dismiss(*, actor: Actor, flag: Flag, reason: str) -> Flag:
+    """An editor says the flag is wrong; the pair is not raised again unless a text changes."""
+    check(actor, Action.FLAG_RESOLVE, flag)
+    if not reason.strip():
+        raise ValidationError({"resolution_note": "Say why the flag is wrong."})
+    return _resolve(actor, flag, FlagStatus.DISMISSED, reason.strip())
+
+
+@transaction.atomic
+def flag_confirm(*, actor: Actor, flag: Flag, note: str = "") -> Flag:
+    """An editor confirms the flag; a confirmed repeat merges the newer claim into the older."""
+    check(actor, Action.FLAG_RESOLVE, flag)
+    flag = _resolve(actor, flag, FlagStatus.CONFIRMED, note.strip())
+    if flag.kind == FlagKind.REPEAT:
+        older, newer = flag.claim_a, flag.claim_b  # claim_a has the lower id: the first seen
+        if older.status == ClaimStatus.MERGED and older.canonical_id is not None:
+            older = older.canonical  # type: ignore[assignment]
+        if newer.status != ClaimStatus.MERGED and older.pk != newer.pk:
+            claim_merge(actor=actor, duplicate=newer, canonical=older)
+    return flag
+
+
+def _resolve(actor: Actor, flag: Flag, status: str, note: str) -> Flag:
+    from django.utils import timezone
+
+    locked = Flag.objects.select_for_update().select_related("claim_a", "claim_b").get(pk=flag.pk)
+    if locked.status != FlagStatus.OPEN:
+        raise ValidationError(
+            {"status": f"This flag was {locked.get_status_display().lower()} already."}
+        )
+    locked.status = status
+    locked.resolved_by = acting_user(actor)
+    locked.resolved_at = timezone.now()
+    locked.resolution_note = note
+    save_audited(
+        locked,
+        actor=actor,
+        reason=f"{FlagStatus(status).label}: {note}" if note else FlagStatus(status).label,
+        update_fields=["status", "resolved_by", "resolved_at", "resolution_note"],
+    )
+    return locked

@@ -12,3 +12,7 @@ from claimdesk.settings import *  # noqa: F403
 
 # Hashing passwords at full strength would dominate the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Unit tests run tasks in-process; the integration tests start a real worker on Redis instead.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

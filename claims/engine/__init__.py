@@ -1,0 +1,41 @@
+"""Claim matching engine: find repeated and conflicting claims.
+
+Pure Python (standard library only) so it runs inside Celery workers, tests and
+offline evaluation alike.  Typical use::
+
+    from claims.engine import analyze, classify, index_terms
+
+    a, b = analyze(text_a), analyze(text_b)
+    verdict = classify(a, b)          # PairResult(label, score, reasons, details)
+    terms = index_terms(a)            # what to store in the inverted index
+
+``ENGINE_VERSION`` changes whenever analysis or classification behaviour changes,
+so stored features and verdicts can be recomputed when it differs.
+"""
+
+from __future__ import annotations
+
+from .classify import LABELS, Label, PairResult, Thresholds, classify
+from .features import ClaimFeatures, DirectionCue, analyze, index_terms
+from .quantities import Quantity
+from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
+
+ENGINE_VERSION = "lex-1"
+
+__all__ = [
+    "BM25",
+    "ENGINE_VERSION",
+    "LABELS",
+    "ClaimFeatures",
+    "CorpusStats",
+    "DirectionCue",
+    "InMemoryIndex",
+    "Label",
+    "PairResult",
+    "Quantity",
+    "Thresholds",
+    "analyze",
+    "classify",
+    "index_terms",
+    "rank",
+]

@@ -1,0 +1,248 @@
+"""Decide how two claims relate: repeat, conflict, compatible or unrelated.
+
+The classifier is rule-based on purpose: every decision has to be explained to
+an editor, so each rule that fires leaves a sentence in ``reasons`` and the raw
+evidence in ``details``.  The order of reasoning is
+
+1. how much the two texts share (weighted lexical overlap, optionally raised by
+   an external similarity such as an embedding cosine);
+2. whether they are about the same subject (a different model code such as
+   910C vs 910D makes them merely related);
+3. whether anything makes them incompatible (numbers whose intervals do not
+   overlap, negation on one side only, opposite direction, another date);
+4. whether what remains says the same thing (repeat) or just something related.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .compare import (
+    QuantityMatch,
+    compare_dates,
+    compare_directions,
+    compare_subjects,
+    lexical_similarity,
+    match_quantities,
+)
+from .features import ClaimFeatures
+
+__all__ = ["LABELS", "Label", "PairResult", "Thresholds", "classify"]
+
+Label = Literal["repeat", "conflict", "compatible", "unrelated"]
+LABELS: tuple[Label, ...] = ("repeat", "conflict", "compatible", "unrelated")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Decision thresholds on the 0..1 similarity scale.
+
+    repeat:   minimum similarity (after quantity bonuses) to call two claims the same
+    related:  minimum similarity for two claims to be about the same thing at all
+    conflict: minimum similarity before a contradiction cue (number, negation,
+              direction, date) is trusted; below it the cue is more likely to come
+              from an unrelated part of a long text
+    """
+
+    repeat: float = 0.3
+    related: float = 0.2
+    conflict: float = 0.45
+    # Similarity credit for each figure both claims state identically (max two).
+    same_quantity_bonus: float = 0.12
+    # Similarity debit when one claim states a figure the other lacks.
+    extra_quantity_penalty: float = 0.08
+    # Below this similarity, a figure stated by one claim only means the other does
+    # not make the same measurable assertion, so the pair cannot be a repeat.
+    one_sided_figure_similarity: float = 0.7
+    # Minimum share of what the shorter claim says about its subject that the other
+    # must also say; sharing only names makes claims related, not repeats.
+    repeat_predicate_coverage: float = 0.0
+    # A repeat needs both claims to carry a similar amount of content; below this
+    # ratio the longer one says more (it may entail the shorter, but is not the same).
+    repeat_length_ratio: float = 0.4
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """The verdict for a pair, with an editor-readable explanation."""
+
+    label: Label
+    score: float
+    reasons: tuple[str, ...]
+    details: dict[str, object]
+
+
+def _clip(x: float) -> float:
+    return max(0.0, min(1.0, x))
+
+
+def _fmt_terms(terms: list[str], limit: int = 8) -> str:
+    shown = ", ".join(terms[:limit])
+    return shown + (", ..." if len(terms) > limit else "")
+
+
+def classify(
+    a: ClaimFeatures,
+    b: ClaimFeatures,
+    *,
+    similarity: float | None = None,
+    thresholds: Thresholds | None = None,
+) -> PairResult:
+    """Label the relation between two analysed claims.
+
+    ``similarity`` is an optional external score in 0..1 (e.g. from embeddings);
+    it can only raise the lexical similarity, never lower it, so that a weak
+    embedding model cannot hide an obvious lexical repeat.
+    """
+    th = thresholds or DEFAULT_THRESHOLDS
+    reasons: list[str] = []
+    lex = lexical_similarity(a, b)
+    sim = lex.score
+    if similarity is not None:
+        sim = max(sim, _clip(float(similarity)))
+    subjects = compare_subjects(a, b, lex)
+    quantities = match_quantities(a, b)
+    dates = compare_dates(a, b)
+    directions = compare_directions(a, b)
+    details: dict[str, object] = {
+        "similarity": round(sim, 4),
+        "lexical_similarity": round(lex.score, 4),
+        "external_similarity": similarity,
+        "shared_terms": sorted(lex.shared),
+        "length_ratio": round(lex.length_ratio, 4),
+        "predicate_coverage": round(lex.predicate_coverage, 4),
+        "shared_subject_terms": subjects.shared,
+        "only_a_subject_terms": subjects.only_a,
+        "only_b_subject_terms": subjects.only_b,
+        "different_subject": subjects.different,
+        "quantities": [m.as_dict() for m in quantities.matches],
+        "unmatched_quantities_a": [q.raw for q in quantities.only_a],
+        "unmatched_quantities_b": [q.raw for q in quantities.only_b],
+        "negated_a": a.negated,
+        "negated_b": b.negated,
+        "directions_a": list(a.directions),
+        "directions_b": list(b.directions),
+        "years_a": list(a.years),
+        "years_b": list(b.years),
+        "dates_a": list(a.dates),
+        "dates_b": list(b.dates),
+    }
+
+    def result(label: Label, score: float) -> PairResult:
+        details["label"] = label
+        return PairResult(label, round(_clip(score), 4), tuple(reasons), details)
+
+    if subjects.shared:
+        reasons.append(f"Same subject: {_fmt_terms(subjects.shared)}")
+    related = sim >= th.related or (bool(subjects.shared) and sim >= th.related * 0.75)
+    if not related:
+        reasons.append(f"Little in common (similarity {sim:.2f} below {th.related:.2f})")
+        return result("unrelated", 1.0 - sim / max(th.related, 1e-9) * 0.5)
+
+    if subjects.different:
+        reasons.append(
+            f"Different subject: {_fmt_terms(subjects.only_a)} vs {_fmt_terms(subjects.only_b)}"
+        )
+        return result("compatible", 0.5 + 0.4 * min(sim, 1.0))
+
+    differing = [m for m in quantities.matches if m.status == "differ"]
+    consistent = [m for m in quantities.matches if m.status == "consistent"]
+    same = [m for m in quantities.matches if m.status == "same"]
+    for m in same:
+        reasons.append(f"Same figure: {m.a.raw} / {m.b.raw}")
+    for m in consistent:
+        reasons.append(
+            f"Numbers consistent: {m.a.raw} vs {m.b.raw} (intervals overlap; one is more precise)"
+        )
+
+    other_time = dates.years_differ and bool(differing)
+    conflict_cues: list[str] = []
+    if sim >= th.conflict:
+        if differing and not other_time:
+            for m in differing:
+                conflict_cues.append(
+                    f"Numbers differ: {m.a.raw} vs {m.b.raw} (intervals do not overlap)"
+                )
+        if a.negated != b.negated:
+            cue = (a.negation_cues or b.negation_cues or ("not",))[0]
+            conflict_cues.append(f"One side is negated: '{cue}'")
+        if directions.opposite:
+            wa, wb = directions.opposite
+            conflict_cues.append(f"Opposite direction: {wa} vs {wb}")
+        if dates.conflict and not other_time:
+            conflict_cues.append(dates.conflict)
+    if other_time:
+        reasons.append(
+            f"Different year: {_fmt_years(a.years)} vs {_fmt_years(b.years)} (another time, not a conflict)"
+        )
+        for m in differing:
+            reasons.append(f"Numbers differ: {m.a.raw} vs {m.b.raw}, but for another time")
+    if conflict_cues:
+        reasons.extend(conflict_cues)
+        strength = 0.55 + 0.3 * min(1.0, (sim - th.conflict) / max(1e-9, 1.0 - th.conflict))
+        strength += 0.05 * (len(conflict_cues) - 1)
+        return result("conflict", strength)
+    if differing and sim < th.conflict:
+        for m in differing:
+            reasons.append(
+                f"Numbers differ: {m.a.raw} vs {m.b.raw}, but the claims are only loosely related"
+            )
+
+    repeat_score = sim + th.same_quantity_bonus * min(2, len(same))
+    extra = len(quantities.only_a) + len(quantities.only_b)
+    if extra:
+        repeat_score -= th.extra_quantity_penalty * min(2, extra)
+    blockers: list[str] = []
+    if consistent:
+        blockers.append("a figure is stated differently")
+    if differing:
+        blockers.append("figures differ")
+    if dates.years_differ or dates.conflict:
+        blockers.append("dates differ")
+    if a.negated != b.negated:
+        blockers.append("negation differs")
+    if (
+        (quantities.only_a or quantities.only_b)
+        and not same
+        and sim < th.one_sided_figure_similarity
+    ):
+        blockers.append("a figure is stated on one side only")
+    if lex.predicate_coverage < th.repeat_predicate_coverage and similarity is None:
+        blockers.append("they share the subject but say different things about it")
+    if lex.length_ratio < th.repeat_length_ratio and similarity is None:
+        longer = lex.only_b if len(lex.only_b) > len(lex.only_a) else lex.only_a
+        blockers.append("one side says more (" + _fmt_terms(sorted(longer), 5) + ")")
+    if directions.opposite:
+        blockers.append("directions differ")
+    details["repeat_score"] = round(repeat_score, 4)
+    if not blockers and repeat_score >= th.repeat:
+        reasons.append(
+            f"Same wording or meaning (similarity {sim:.2f}, repeat score {repeat_score:.2f})"
+        )
+        if directions.same:
+            reasons.append(f"Same direction: {', '.join(directions.same)}")
+        return result(
+            "repeat", 0.55 + 0.45 * min(1.0, (repeat_score - th.repeat) / max(1e-9, 1 - th.repeat))
+        )
+    if blockers:
+        reasons.append("Related but not the same claim: " + "; ".join(blockers))
+    else:
+        reasons.append(
+            f"Related but not the same claim (repeat score {repeat_score:.2f} below {th.repeat:.2f})"
+        )
+    if quantities.only_a or quantities.only_b:
+        extra_raw = [q.raw for q in quantities.only_a + quantities.only_b]
+        reasons.append(f"Figure stated on one side only: {', '.join(extra_raw)}")
+    return result("compatible", 0.5 + 0.4 * min(1.0, sim))
+
+
+def _fmt_years(years: tuple[int, ...]) -> str:
+    return ", ".join(str(y) for y in years) or "none"
+
+
+# Re-exported for callers that inspect quantity alignments in ``details``.
+QuantityMatchT = QuantityMatch

@@ -1,0 +1,322 @@
+"""Pairwise comparisons of two analysed claims, each returning plain evidence.
+
+``classify`` combines these; they are separate so that each can be tested and
+explained on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .features import OPPOSITE, ClaimFeatures, DirectionCue, family
+from .normalize import is_identifier
+from .quantities import Quantity
+
+__all__ = [
+    "DateComparison",
+    "DirectionComparison",
+    "LexicalOverlap",
+    "QuantityComparison",
+    "QuantityMatch",
+    "SubjectComparison",
+    "compare_dates",
+    "compare_directions",
+    "compare_subjects",
+    "lexical_similarity",
+    "match_quantities",
+]
+
+# Subject terms are what a claim is about, so sharing them counts double.
+SUBJECT_WEIGHT = 2.0
+_NUMERIC_RE = re.compile(r"[\d.,]+(?:e[+-]?\d+)?")
+
+
+@dataclass(frozen=True)
+class LexicalOverlap:
+    score: float
+    dice: float
+    coverage: float
+    shared: frozenset[str]
+    only_a: frozenset[str]
+    only_b: frozenset[str]
+    # Content weight of the lighter side over the heavier one: a claim that is
+    # much shorter than the other cannot state all the same things.
+    length_ratio: float = 0.0
+    # Share of the lighter claim's non-subject terms (what it says about its
+    # subject) that the other claim also uses.
+    predicate_coverage: float = 1.0
+
+
+def _content_terms(f: ClaimFeatures) -> set[str]:
+    # Numbers are judged by the quantity and date comparisons, not by spelling.
+    return {t for t in f.terms if not _NUMERIC_RE.fullmatch(t)}
+
+
+def _weight(term: str, a: ClaimFeatures, b: ClaimFeatures) -> float:
+    return SUBJECT_WEIGHT if term in a.subject_stems or term in b.subject_stems else 1.0
+
+
+def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
+    """Blend of weighted Dice (symmetric) and coverage of the shorter claim.
+
+    Coverage lets a short claim match a long post that contains it; Dice keeps a
+    long text from matching everything it happens to mention.
+    """
+    ta, tb = _content_terms(a), _content_terms(b)
+    shared = ta & tb
+    wa = sum(_weight(t, a, b) for t in ta)
+    wb = sum(_weight(t, a, b) for t in tb)
+    ws = sum(_weight(t, a, b) for t in shared)
+    if not wa or not wb:
+        return LexicalOverlap(
+            0.0, 0.0, 0.0, frozenset(shared), frozenset(ta - tb), frozenset(tb - ta)
+        )
+    dice = 2 * ws / (wa + wb)
+    coverage = ws / min(wa, wb)
+    score = 0.5 * dice + 0.5 * coverage
+    light, heavy = (ta, tb) if wa <= wb else (tb, ta)
+    subjects = a.subject_stems | b.subject_stems
+    predicate = {t for t in light if t not in subjects}
+    predicate_coverage = len(predicate & heavy) / len(predicate) if predicate else 1.0
+    return LexicalOverlap(
+        score,
+        dice,
+        coverage,
+        frozenset(shared),
+        frozenset(ta - tb),
+        frozenset(tb - ta),
+        min(wa, wb) / max(wa, wb),
+        predicate_coverage,
+    )
+
+
+@dataclass(frozen=True)
+class SubjectComparison:
+    shared: list[str]
+    only_a: list[str]
+    only_b: list[str]
+    different: bool
+    why: str = ""
+
+
+def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) -> SubjectComparison:
+    """Shared subject terms, and whether the claims are about different things.
+
+    Two claims are about different subjects when each names a model code the other
+    lacks (910C vs 910D, H100 vs H20), or when they are worded alike but swap one
+    name for another ("... in France" vs "... in Germany").
+    """
+    sa = dict.fromkeys(a.subject_terms)
+    sb = dict.fromkeys(b.subject_terms)
+    shared = [s for s in sa if s in sb]
+    only_a = [s for s in sa if s not in sb]
+    only_b = [s for s in sb if s not in sa]
+    ids_a = [s for s in only_a if is_identifier(s)]
+    ids_b = [s for s in only_b if is_identifier(s)]
+    if ids_a and ids_b:
+        return SubjectComparison(shared, only_a, only_b, True, "identifiers")
+    # A one-for-one name swap in otherwise near-identical wording.
+    names_a = [s for s in only_a if s.isalpha()]
+    names_b = [s for s in only_b if s.isalpha()]
+    if names_a and names_b and len(names_a) <= 2 and len(names_b) <= 2:
+        rest_a = len(_content_terms(a)) - len(names_a)
+        rest_b = len(_content_terms(b)) - len(names_b)
+        shared_rest = len(lex.shared)
+        if rest_a > 0 and rest_b > 0 and shared_rest >= 0.8 * max(rest_a, rest_b):
+            return SubjectComparison(shared, only_a, only_b, True, "names")
+    return SubjectComparison(shared, only_a, only_b, False)
+
+
+@dataclass(frozen=True)
+class QuantityMatch:
+    a: Quantity
+    b: Quantity
+    status: str  # "same" | "consistent" | "differ"
+
+    def as_dict(self) -> dict[str, object]:
+        def interval(q: Quantity) -> list[float | str]:
+            return [_json_num(q.low), _json_num(q.high)]
+
+        return {
+            "a": self.a.raw,
+            "b": self.b.raw,
+            "a_interval": interval(self.a),
+            "b_interval": interval(self.b),
+            "unit_a": self.a.unit,
+            "unit_b": self.b.unit,
+            "status": self.status,
+        }
+
+
+def _json_num(x: float) -> float | str:
+    # JSON has no infinity; editors read "inf" fine.
+    return x if math.isfinite(x) else ("inf" if x > 0 else "-inf")
+
+
+@dataclass(frozen=True)
+class QuantityComparison:
+    matches: list[QuantityMatch] = field(default_factory=list)
+    only_a: list[Quantity] = field(default_factory=list)
+    only_b: list[Quantity] = field(default_factory=list)
+
+
+_CURRENCIES = {"$", "€", "£", "¥"}
+
+
+def _unit_affinity(x: Quantity, y: Quantity) -> int:
+    """3 same unit, 2 one unit unknown, 1 different counted nouns, 0 incomparable."""
+    ux, uy = x.unit, y.unit
+    if ux == uy and ux is not None:
+        return 3
+    hard = {"%"} | _CURRENCIES
+    if (ux in hard or uy in hard) and ux != uy:
+        # A percentage is never a money amount, whatever the wording.
+        return 0 if (ux is not None and uy is not None) else 1
+    if ux is None or uy is None:
+        return 2
+    return 1
+
+
+def _status(x: Quantity, y: Quantity) -> str:
+    if x.equivalent(y) or (x.same_figure(y) and (x.exact or y.exact)):
+        return "same"
+    return "consistent" if x.overlaps(y) else "differ"
+
+
+def match_quantities(a: ClaimFeatures, b: ClaimFeatures) -> QuantityComparison:
+    """Pair up the figures of two claims that talk about the same measure."""
+    qa, qb = list(a.quantities), list(b.quantities)
+    if not qa or not qb:
+        return QuantityComparison([], qa, qb)
+    pairs: list[tuple[int, int]] = []
+    if len(qa) == len(qb) and all(_unit_affinity(x, y) >= 1 for x, y in zip(qa, qb, strict=True)):
+        # Same number of figures with compatible units: compare them in order,
+        # which is what a reworded or minimally edited claim does.
+        pairs = list(enumerate(range(len(qb))))
+        if any(_unit_affinity(x, y) < 3 for x, y in zip(qa, qb, strict=True)):
+            greedy = _greedy_pairs(qa, qb)
+            if _pairing_quality(greedy, qa, qb) > _pairing_quality(pairs, qa, qb):
+                pairs = greedy
+    else:
+        pairs = _greedy_pairs(qa, qb)
+    used_a = {i for i, _ in pairs}
+    used_b = {j for _, j in pairs}
+    matches = [QuantityMatch(qa[i], qb[j], _status(qa[i], qb[j])) for i, j in pairs]
+    return QuantityComparison(
+        matches,
+        [q for i, q in enumerate(qa) if i not in used_a],
+        [q for j, q in enumerate(qb) if j not in used_b],
+    )
+
+
+def _pairing_quality(
+    pairs: list[tuple[int, int]], qa: list[Quantity], qb: list[Quantity]
+) -> tuple[int, int]:
+    affinity = sum(_unit_affinity(qa[i], qb[j]) for i, j in pairs)
+    agreeing = sum(1 for i, j in pairs if qa[i].overlaps(qb[j]))
+    return affinity, agreeing
+
+
+def _greedy_pairs(qa: list[Quantity], qb: list[Quantity]) -> list[tuple[int, int]]:
+    options: list[tuple[int, int, float, int, int]] = []
+    for i, x in enumerate(qa):
+        for j, y in enumerate(qb):
+            level = _unit_affinity(x, y)
+            if level == 0:
+                continue
+            # A counted noun that differs only matches when nothing better exists.
+            if level == 1 and not (len(qa) == 1 and len(qb) == 1):
+                continue
+            agree = 1 if x.overlaps(y) else 0
+            closeness = -abs(math.log10(abs(x.value) + 1) - math.log10(abs(y.value) + 1))
+            options.append((level, agree, closeness, -abs(i - j), i * 1000 + j))
+    options.sort(reverse=True)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for *_, code in options:
+        i, j = divmod(code, 1000)
+        if i in used_a or j in used_b:
+            continue
+        used_a.add(i)
+        used_b.add(j)
+        pairs.append((i, j))
+    return sorted(pairs)
+
+
+@dataclass(frozen=True)
+class DateComparison:
+    years_differ: bool
+    conflict: str
+
+
+def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
+    """Whether the claims are set at different times, and if a date contradicts.
+
+    Different years alone are ambiguous (another measurement vs. another date for
+    one event); ``classify`` resolves that with the quantities.  A full date that
+    differs in the same or no stated year is a contradiction of the event date.
+    """
+    ya, yb = set(a.years), set(b.years)
+    years_differ = bool(ya and yb and not ya & yb)
+    conflict = ""
+    full_a = [d for d in a.dates if len(d) == 10]
+    full_b = [d for d in b.dates if len(d) == 10]
+    if (
+        full_a
+        and full_b
+        and not set(full_a) & set(full_b)
+        and not _dates_compatible(full_a, full_b)
+    ):
+        conflict = f"Different date: {', '.join(full_a)} vs {', '.join(full_b)}"
+    if not conflict and years_differ:
+        conflict = (
+            f"Different year: {', '.join(map(str, sorted(ya)))} vs {', '.join(map(str, sorted(yb)))}"
+            " (another date for the same claim)"
+        )
+    return DateComparison(years_differ, conflict)
+
+
+def _dates_compatible(xs: list[str], ys: list[str]) -> bool:
+    # "--12-15" (no year) agrees with "2006-12-15".
+    return any(
+        x[-5:] == y[-5:] and (x.startswith("--") or y.startswith("--")) for x in xs for y in ys
+    )
+
+
+@dataclass(frozen=True)
+class DirectionComparison:
+    opposite: tuple[str, str] | None
+    same: list[str]
+
+
+def _effective(cue: DirectionCue, ref: DirectionCue) -> str:
+    """Polarity of ``cue`` seen from the argument order of ``ref``."""
+    swapped = bool(set(cue.left) & set(ref.right)) and bool(set(cue.right) & set(ref.left))
+    swapped = swapped and not (set(cue.left) & set(ref.left))
+    return OPPOSITE[cue.polarity] if swapped else cue.polarity
+
+
+def compare_directions(a: ClaimFeatures, b: ClaimFeatures) -> DirectionComparison:
+    """Opposite direction claims ("rose" vs "fell", "outperforms" vs "falls short of")."""
+    opposite: tuple[str, str] | None = None
+    agree_families: set[str] = set()
+    same: list[str] = []
+    clash: dict[str, tuple[str, str]] = {}
+    for ca in a.direction_cues:
+        for cb in b.direction_cues:
+            if family(ca.polarity) != family(cb.polarity):
+                continue
+            pb = _effective(cb, ca)
+            if pb == ca.polarity:
+                agree_families.add(family(ca.polarity))
+                same.append(f"{ca.word} / {cb.word}")
+            else:
+                clash.setdefault(family(ca.polarity), (ca.word, cb.word))
+    for fam, words in clash.items():
+        if fam not in agree_families:
+            opposite = words
+            break
+    return DirectionComparison(opposite, same)

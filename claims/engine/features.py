@@ -1,0 +1,354 @@
+"""Turn one claim into the features the index and the pair classifier need.
+
+``analyze`` is the only entry point; everything it returns is immutable and built
+from plain strings and numbers so that a caller can cache it or serialise it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .normalize import (
+    NEGATIONS,
+    STOPWORDS,
+    Token,
+    clean_text,
+    is_identifier,
+    is_number,
+    stem,
+    tokenize,
+    words,
+)
+from .quantities import QUALIFIER_WORDS, Quantity, parse_dates, parse_quantities
+
+__all__ = [
+    "MAX_INDEX_TERMS",
+    "ClaimFeatures",
+    "DirectionCue",
+    "analyze",
+    "index_terms",
+]
+
+MAX_INDEX_TERMS = 64
+
+
+@dataclass(frozen=True)
+class DirectionCue:
+    """A word asserting a direction, with the subject terms on either side of it.
+
+    ``left``/``right`` are given in active voice: "NVL72 is outperformed by
+    CloudMatrix" is stored as left=cloudmatrix, right=nvl72, polarity "more",
+    so it agrees with "CloudMatrix outperforms NVL72".
+    """
+
+    polarity: str
+    word: str
+    left: tuple[str, ...]
+    right: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ClaimFeatures:
+    """Everything the engine knows about one claim text."""
+
+    text: str
+    normalized: str
+    tokens: tuple[str, ...]
+    terms: tuple[str, ...]
+    quantities: tuple[Quantity, ...]
+    negated: bool
+    directions: tuple[str, ...]
+    years: tuple[int, ...]
+    dates: tuple[str, ...]
+    subject_terms: tuple[str, ...]
+    negation_cues: tuple[str, ...] = ()
+    direction_cues: tuple[DirectionCue, ...] = ()
+    subject_stems: frozenset[str] = frozenset()
+    target_years: tuple[int, ...] = ()
+
+
+# Direction lexicon: base forms, stemmed at import time so every inflection hits.
+_FAMILY_OF = {
+    "up": "change",
+    "down": "change",
+    "more": "compare",
+    "less": "compare",
+    "better": "quality",
+    "worse": "quality",
+}
+OPPOSITE = {
+    "up": "down",
+    "down": "up",
+    "more": "less",
+    "less": "more",
+    "better": "worse",
+    "worse": "better",
+}
+_DIRECTION_WORDS: dict[str, tuple[str, ...]] = {
+    "up": words(
+        "rise rose risen increase grow grew growth climb surge soar jump gain rocket"
+        " skyrocket spike double triple expand swell balloon boost hike upward upturn"
+        " rebound"
+    ),
+    "down": words(
+        "fall fell fallen decline decrease drop shrink shrank plunge plummet slump tumble"
+        " sink sank dip slide halve contract reduce reduction cut slash collapse downward"
+        " downturn shrinkage"
+    ),
+    "more": words(
+        "more higher greater larger bigger faster stronger longer exceed outperform"
+        " surpass beat outpace outsell outnumber overtake eclipse superior ahead outstrip"
+        " outrun outscore"
+    ),
+    "less": words(
+        "less fewer lower smaller slower weaker shorter trail lag underperform inferior behind"
+    ),
+    "better": words("better improve improvement"),
+    "worse": words("worse worsen deteriorate deterioration"),
+}
+_CUE_BY_WORD: dict[str, str] = {}
+for _pol, _words in _DIRECTION_WORDS.items():
+    for _w in _words:
+        _CUE_BY_WORD[_w] = _pol
+        _CUE_BY_WORD.setdefault(stem(_w), _pol)
+# Transitive "A verbs B" comparisons whose passive ("B is verbed by A") swaps sides.
+_PASSIVE_CUES = {
+    stem(w)
+    for w in words(
+        "outperform surpass beat outpace outsell exceed overtake eclipse outnumber outstrip"
+    )
+}
+_BE = {"is", "was", "are", "were", "be", "been", "being", "get", "got", "gets", "getting"}
+_MOTION = _BE | {"went", "go", "goes", "gone", "going", "has", "have", "had", "came"}
+_AS_AS_RE = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?)\s*(?:%|percent|per cent)\s+as\s+[a-z]+\s+as\b"
+    r"|\b(?P<word>half|twice|double|triple|(?:\d+(?:\.\d+)?|two|three|four|ten)\s+times)\s+as\s+[a-z]+\s+as\b",
+    re.IGNORECASE,
+)
+_CALENDAR_WORDS = frozenset(
+    words(
+        "january february march april may june july august september october november december"
+        " monday tuesday wednesday thursday friday saturday sunday"
+    )
+)
+_TARGET_PREPS = {"by", "until", "till", "before", "through"}
+
+
+def is_stop(tok: Token, upper_informative: bool = True) -> bool:
+    """Stopword test that spares acronyms which happen to spell one ("US", "IT")."""
+    if tok.lower in NEGATIONS:
+        return True
+    if tok.lower not in STOPWORDS:
+        return False
+    return not (upper_informative and len(tok.text) > 1 and tok.text.isupper())
+
+
+def _upper_informative(tokens: list[Token]) -> bool:
+    alpha = [t for t in tokens if t.text[:1].isalpha()]
+    upper = sum(1 for t in alpha if t.text.isupper() and len(t.text) > 1)
+    return not alpha or upper / len(alpha) < 0.4
+
+
+def _subject_tokens(tokens: list[Token], name_numbers: set[str]) -> list[int]:
+    """Indexes of tokens that look like names, acronyms or model identifiers."""
+    alpha = [t for t in tokens if t.text[:1].isalpha()]
+    caps = sum(1 for t in alpha if t.text[0].isupper())
+    upper = sum(1 for t in alpha if t.text.isupper() and len(t.text) > 1)
+    # In Title Case headlines or SHOUTED text, capitals no longer single out names.
+    caps_informative = not alpha or caps / len(alpha) < 0.6
+    upper_informative = not alpha or upper / len(alpha) < 0.4
+    capitalised_later = {t.lower for t in tokens if not t.sentence_start and t.text[:1].isupper()}
+    picked: list[int] = []
+    for i, tok in enumerate(tokens):
+        low = tok.lower
+        if is_stop(tok, upper_informative):
+            continue
+        if is_identifier(low) or low in name_numbers:
+            picked.append(i)
+            continue
+        word = tok.text
+        if not word[:1].isupper() or not word.isalpha():
+            continue
+        if upper_informative and word.isupper() and len(word) > 1:
+            picked.append(i)
+            continue
+        if not caps_informative:
+            continue
+        if not tok.sentence_start:
+            picked.append(i)
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        has_inner_cap = any(ch.isupper() for ch in word[1:])
+        possessive = "'" in tok.text or (nxt is not None and nxt.start == tok.end)
+        followed_by_name = nxt is not None and nxt.text[:1].isupper() and not nxt.sentence_start
+        if has_inner_cap or possessive or followed_by_name or low in capitalised_later:
+            picked.append(i)
+    return picked
+
+
+def _canonical_number(value: float) -> str:
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.4g}"
+
+
+def analyze(text: str) -> ClaimFeatures:
+    """Extract terms, quantities, polarity, direction, dates and subjects from a claim."""
+    cleaned = clean_text(text)
+    tokens = tokenize(cleaned)
+    dates = parse_dates(cleaned)
+    years_found: list[tuple[int, int]] = []
+    name_numbers: list[str] = []
+    quantities = parse_quantities(
+        cleaned, [(d.start, d.end) for d in dates], years_out=years_found, names_out=name_numbers
+    )
+    qualifier_spans = [(m.start(), m.end()) for m in QUALIFIER_WORDS.finditer(cleaned)]
+
+    def in_qualifier(tok: Token) -> bool:
+        return any(s <= tok.start < e for s, e in qualifier_spans)
+
+    date_spans = [(d.start, d.end) for d in dates]
+    # Month names are capitalised but say when, not who.
+    subject_idx = {
+        i
+        for i in _subject_tokens(tokens, set(name_numbers))
+        if not any(s <= tokens[i].start < e for s, e in date_spans)
+        and tokens[i].lower not in _CALENDAR_WORDS
+    }
+    subject_terms: list[str] = []
+    for i in sorted(subject_idx):
+        if tokens[i].lower not in subject_terms:
+            subject_terms.append(tokens[i].lower)
+    subject_stems = frozenset(stem(s) for s in subject_terms)
+
+    # Content terms: numbers inside a parsed quantity are replaced by its canonical
+    # value so "800k" and "800,000" meet in the index.
+    quantity_at: dict[int, Quantity] = {q.start: q for q in quantities}
+    terms: list[str] = []
+    upper_ok = _upper_informative(tokens)
+    for tok in tokens:
+        low = tok.lower
+        if is_stop(tok, upper_ok):
+            continue
+        q = quantity_at.get(tok.start) or quantity_at.get(tok.start - 1)
+        if q is not None and (is_number(low) or re.fullmatch(r"[\d.,]+[kmb]n?", low)):
+            terms.append(_canonical_number(q.value))
+            continue
+        if is_number(low):
+            terms.append(low.replace(",", ""))
+            continue
+        if len(low) < 2 and not low.isdigit():
+            continue
+        terms.append(stem(low))
+
+    negation_cues: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.lower in NEGATIONS and not in_qualifier(tok):
+            window = tokens[max(0, i - 1) : i + 2]
+            negation_cues.append(" ".join(t.text for t in window))
+
+    direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier)
+
+    years = [y for y, _ in years_found] + [d.year for d in dates if d.year is not None]
+    target_years = []
+    for year, offset in years_found:
+        prev = re.findall(r"[A-Za-z]+", cleaned[max(0, offset - 12) : offset].lower())
+        if prev and prev[-1] in _TARGET_PREPS:
+            target_years.append(year)
+    return ClaimFeatures(
+        text=text,
+        normalized=" ".join(cleaned.lower().split()),
+        tokens=tuple(t.lower for t in tokens),
+        terms=tuple(terms),
+        quantities=tuple(quantities),
+        negated=bool(negation_cues),
+        directions=tuple(dict.fromkeys(c.polarity for c in direction_cues)),
+        years=tuple(dict.fromkeys(years)),
+        dates=tuple(dict.fromkeys(d.iso for d in dates)),
+        subject_terms=tuple(subject_terms),
+        negation_cues=tuple(negation_cues),
+        direction_cues=tuple(direction_cues),
+        subject_stems=subject_stems,
+        target_years=tuple(dict.fromkeys(target_years)),
+    )
+
+
+def _direction_cues(
+    cleaned: str,
+    tokens: list[Token],
+    subject_idx: set[int],
+    in_qualifier: Callable[[Token], bool],
+) -> list[DirectionCue]:
+    cues: list[DirectionCue] = []
+
+    def sides(i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        left = tuple(tokens[j].lower for j in sorted(subject_idx) if j < i)
+        right = tuple(tokens[j].lower for j in sorted(subject_idx) if j > i)
+        return left, right
+
+    for i, tok in enumerate(tokens):
+        low = tok.lower
+        if in_qualifier(tok) or low in NEGATIONS:
+            continue
+        nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
+        prev = tokens[i - 1].lower if i > 0 else ""
+        pol: str | None
+        if stem(low) == "fall" and nxt in {"short", "behind"}:
+            pol = "less"
+        elif low in {"up", "down"}:
+            # Only "X is up/went down": as a particle ("make up", "up to") it is no direction.
+            pol = low if prev in _MOTION and nxt != "to" else None
+        else:
+            pol = _CUE_BY_WORD.get(low) or _CUE_BY_WORD.get(stem(low))
+        if pol is None:
+            continue
+        if (
+            pol in {"more", "less"}
+            and low in {"more", "less", "fewer"}
+            and nxt == "than"
+            and i + 2 < len(tokens)
+            and is_number(tokens[i + 2].lower)
+        ):
+            continue
+        left, right = sides(i)
+        passive = (
+            stem(low) in _PASSIVE_CUES
+            and prev in _BE
+            and any(t.lower == "by" for t in tokens[i + 1 : i + 3])
+        )
+        if passive:
+            left, right = right, left
+        cues.append(DirectionCue(pol, tok.text, left, right))
+
+    for m in _AS_AS_RE.finditer(cleaned):
+        # "60% as fast as X" says slower than X; "twice as fast as X" says faster.
+        if m.group("num"):
+            ratio = float(m.group("num")) / 100.0
+        else:
+            word = m.group("word").lower()
+            ratio = 0.5 if word == "half" else 2.0
+        if ratio == 1.0:
+            continue
+        pos = next((i for i, t in enumerate(tokens) if t.start >= m.start()), len(tokens))
+        left, right = sides(pos)
+        cues.append(DirectionCue("less" if ratio < 1 else "more", m.group(0), left, right))
+    return cues
+
+
+def family(polarity: str) -> str:
+    """The axis a polarity lives on ("up"/"down" -> "change")."""
+    return _FAMILY_OF.get(polarity, polarity)
+
+
+def index_terms(features: ClaimFeatures) -> list[str]:
+    """Distinct terms for a database inverted index, most distinctive first, capped.
+
+    Subject terms and identifiers go first so that a long text truncated at the
+    cap still keeps what it is about.
+    """
+    distinct = list(dict.fromkeys(features.terms))
+    subject_first = [t for t in distinct if t in features.subject_stems]
+    rest = [t for t in distinct if t not in features.subject_stems]
+    return (subject_first + rest)[:MAX_INDEX_TERMS]
