@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.assignment": _ALL,
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": _ALL,
+        "claims.flag": ("view", "change"),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),
@@ -33,6 +34,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.assignment": ("view",),
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": ("view", "add", "change", "delete"),
+        "claims.flag": ("view",),
     },
     PUBLISHERS: {},
 }
