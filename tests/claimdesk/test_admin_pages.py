@@ -33,7 +33,7 @@ CHANGELIST_QUERIES = {
 }
 
 
-def populate(n: int, checker) -> None:
+def populate(n, checker):
     previous = None
     for i in range(n):
         claim = ClaimFactory()
