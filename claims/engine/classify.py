@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .compare import (
-    QuantityMatch,
     compare_dates,
     compare_directions,
     compare_subjects,
@@ -50,14 +49,13 @@ class Thresholds:
     conflict: float = 0.45
     # Similarity credit for each figure both claims state identically (max two).
     same_quantity_bonus: float = 0.12
-    # Similarity debit when one claim states a figure the other lacks.
-    extra_quantity_penalty: float = 0.08
-    # Below this similarity, a figure stated by one claim only means the other does
-    # not make the same measurable assertion, so the pair cannot be a repeat.
-    one_sided_figure_similarity: float = 0.7
-    # Minimum share of what the shorter claim says about its subject that the other
-    # must also say; sharing only names makes claims related, not repeats.
-    repeat_predicate_coverage: float = 0.0
+    # Above this (symmetric, Dice) overlap a negation on one side conflicts whatever
+    # it applies to; below it, only when the negated words also appear on the other side.
+    negation_any_scope_similarity: float = 0.8
+    # A figure stated by one claim only means the other does not make the same
+    # measurable assertion ("downloaded 5 million times" vs "downloaded"), so the
+    # pair is not a repeat unless similarity exceeds this (1.0 = never).
+    one_sided_figure_similarity: float = 1.0
     # A repeat needs both claims to carry a similar amount of content; below this
     # ratio the longer one says more (it may entail the shorter, but is not the same).
     repeat_length_ratio: float = 0.4
@@ -138,6 +136,8 @@ def classify(
 
     if subjects.shared:
         reasons.append(f"Same subject: {_fmt_terms(subjects.shared)}")
+    elif lex.shared:
+        reasons.append(f"Shared words: {_fmt_terms(sorted(lex.shared))}")
     related = sim >= th.related or (bool(subjects.shared) and sim >= th.related * 0.75)
     if not related:
         reasons.append(f"Little in common (similarity {sim:.2f} below {th.related:.2f})")
@@ -159,7 +159,10 @@ def classify(
             f"Numbers consistent: {m.a.raw} vs {m.b.raw} (intervals overlap; one is more precise)"
         )
 
-    other_time = dates.years_differ and bool(differing)
+    other_time = dates.years_differ and _another_time(
+        a, b, bool(differing), bool(same or consistent)
+    )
+    negation_clash = _negation_clash(a, b, lex.dice, th)
     conflict_cues: list[str] = []
     if sim >= th.conflict:
         if differing and not other_time:
@@ -167,7 +170,7 @@ def classify(
                 conflict_cues.append(
                     f"Numbers differ: {m.a.raw} vs {m.b.raw} (intervals do not overlap)"
                 )
-        if a.negated != b.negated:
+        if negation_clash:
             cue = (a.negation_cues or b.negation_cues or ("not",))[0]
             conflict_cues.append(f"One side is negated: '{cue}'")
         if directions.opposite:
@@ -193,9 +196,6 @@ def classify(
             )
 
     repeat_score = sim + th.same_quantity_bonus * min(2, len(same))
-    extra = len(quantities.only_a) + len(quantities.only_b)
-    if extra:
-        repeat_score -= th.extra_quantity_penalty * min(2, extra)
     blockers: list[str] = []
     if consistent:
         blockers.append("a figure is stated differently")
@@ -203,16 +203,10 @@ def classify(
         blockers.append("figures differ")
     if dates.years_differ or dates.conflict:
         blockers.append("dates differ")
-    if a.negated != b.negated:
+    if negation_clash:
         blockers.append("negation differs")
-    if (
-        (quantities.only_a or quantities.only_b)
-        and not same
-        and sim < th.one_sided_figure_similarity
-    ):
+    if (quantities.only_a or quantities.only_b) and not sim > th.one_sided_figure_similarity:
         blockers.append("a figure is stated on one side only")
-    if lex.predicate_coverage < th.repeat_predicate_coverage and similarity is None:
-        blockers.append("they share the subject but say different things about it")
     if lex.length_ratio < th.repeat_length_ratio and similarity is None:
         longer = lex.only_b if len(lex.only_b) > len(lex.only_a) else lex.only_a
         blockers.append("one side says more (" + _fmt_terms(sorted(longer), 5) + ")")
@@ -240,9 +234,36 @@ def classify(
     return result("compatible", 0.5 + 0.4 * min(1.0, sim))
 
 
+def _negation_clash(a: ClaimFeatures, b: ClaimFeatures, dice: float, th: Thresholds) -> bool:
+    """One claim denies what the other asserts.
+
+    A "not" somewhere in a long post is only a contradiction when what it negates
+    is also talked about on the other side (or the texts are near-identical).
+    """
+    if a.negated == b.negated:
+        return False
+    negated, other = (a, b) if a.negated else (b, a)
+    if dice >= th.negation_any_scope_similarity:
+        return True
+    return bool(set(negated.negation_scope) & set(other.terms))
+
+
+def _another_time(
+    a: ClaimFeatures, b: ClaimFeatures, figures_differ: bool, figures_agree: bool
+) -> bool:
+    """Whether claims set in different years describe different times, not one event.
+
+    Different figures in different years are two measurements ("4% in 2023" vs
+    "6% in 2021"); so are trends and measurements that both can hold ("rose in
+    2020" vs "rose in 2021").  A deadline ("by 2028" vs "by 2035") or a one-off
+    event ("signed in 2019" vs "signed in 2021") with another year is a conflict.
+    """
+    if figures_differ:
+        return True
+    if a.target_years and b.target_years and not set(a.target_years) & set(b.target_years):
+        return False
+    return figures_agree or bool(a.direction_cues and b.direction_cues)
+
+
 def _fmt_years(years: tuple[int, ...]) -> str:
     return ", ".join(str(y) for y in years) or "none"
-
-
-# Re-exported for callers that inspect quantity alignments in ``details``.
-QuantityMatchT = QuantityMatch

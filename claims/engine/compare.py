@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from .features import OPPOSITE, ClaimFeatures, DirectionCue, family
-from .normalize import is_identifier
+from .normalize import is_identifier, stem
 from .quantities import Quantity
 
 __all__ = [
@@ -50,7 +50,8 @@ class LexicalOverlap:
 
 
 def _content_terms(f: ClaimFeatures) -> set[str]:
-    # Numbers are judged by the quantity and date comparisons, not by spelling.
+    # Numbers are judged by the quantity and date comparisons, not by spelling
+    # (this also drops the posting year of an embedded post).
     return {t for t in f.terms if not _NUMERIC_RE.fullmatch(t)}
 
 
@@ -108,11 +109,12 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     lacks (910C vs 910D, H100 vs H20), or when they are worded alike but swap one
     name for another ("... in France" vs "... in Germany").
     """
-    sa = dict.fromkeys(a.subject_terms)
-    sb = dict.fromkeys(b.subject_terms)
-    shared = [s for s in sa if s in sb]
-    only_a = [s for s in sa if s not in sb]
-    only_b = [s for s in sb if s not in sa]
+    # Compare by stem so "Americans" and "American" count as one subject.
+    stems_a = {stem(s) for s in a.subject_terms}
+    stems_b = {stem(s) for s in b.subject_terms}
+    shared = [s for s in dict.fromkeys(a.subject_terms) if stem(s) in stems_b]
+    only_a = [s for s in dict.fromkeys(a.subject_terms) if stem(s) not in stems_b]
+    only_b = [s for s in dict.fromkeys(b.subject_terms) if stem(s) not in stems_a]
     ids_a = [s for s in only_a if is_identifier(s)]
     ids_b = [s for s in only_b if is_identifier(s)]
     if ids_a and ids_b:
@@ -180,6 +182,8 @@ def _unit_affinity(x: Quantity, y: Quantity) -> int:
 
 
 def _status(x: Quantity, y: Quantity) -> str:
+    # Overlap is the logical test: "more than 30%" and "more than 80%" can both
+    # hold, so they are consistent (the second is just more precise).
     if x.equivalent(y) or (x.same_figure(y) and (x.exact or y.exact)):
         return "same"
     return "consistent" if x.overlaps(y) else "differ"
@@ -188,10 +192,10 @@ def _status(x: Quantity, y: Quantity) -> str:
 def match_quantities(a: ClaimFeatures, b: ClaimFeatures) -> QuantityComparison:
     """Pair up the figures of two claims that talk about the same measure."""
     qa, qb = list(a.quantities), list(b.quantities)
-    if not qa or not qb:
-        return QuantityComparison([], qa, qb)
     pairs: list[tuple[int, int]] = []
-    if len(qa) == len(qb) and all(_unit_affinity(x, y) >= 1 for x, y in zip(qa, qb, strict=True)):
+    if not qa or not qb:
+        pass
+    elif len(qa) == len(qb) and all(_unit_affinity(x, y) >= 1 for x, y in zip(qa, qb, strict=True)):
         # Same number of figures with compatible units: compare them in order,
         # which is what a reworded or minimally edited claim does.
         pairs = list(enumerate(range(len(qb))))
@@ -204,11 +208,32 @@ def match_quantities(a: ClaimFeatures, b: ClaimFeatures) -> QuantityComparison:
     used_a = {i for i, _ in pairs}
     used_b = {j for _, j in pairs}
     matches = [QuantityMatch(qa[i], qb[j], _status(qa[i], qb[j])) for i, j in pairs]
-    return QuantityComparison(
-        matches,
-        [q for i, q in enumerate(qa) if i not in used_a],
-        [q for j, q in enumerate(qb) if j not in used_b],
-    )
+    only_a = [q for i, q in enumerate(qa) if i not in used_a]
+    only_b = [q for j, q in enumerate(qb) if j not in used_b]
+    # A bare four-digit figure is read as a year on one side ("in 1928") and as a
+    # count on the other ("in 6928", "before 4000"): compare those as numbers too.
+    extra_a = _match_years(only_b, a, b)
+    extra_b = _match_years(only_a, b, a)
+    matches += [QuantityMatch(y, q, _status(y, q)) for q, y in extra_a]
+    matches += [QuantityMatch(q, y, _status(q, y)) for q, y in extra_b]
+    only_a = [q for q in only_a if all(q is not m for m, _ in extra_b)]
+    only_b = [q for q in only_b if all(q is not m for m, _ in extra_a)]
+    return QuantityComparison(matches, only_a, only_b)
+
+
+def _match_years(
+    leftovers: list[Quantity], year_side: ClaimFeatures, other: ClaimFeatures
+) -> list[tuple[Quantity, Quantity]]:
+    spare_years = [y for y in year_side.years if y not in other.years]
+    out: list[tuple[Quantity, Quantity]] = []
+    for q in leftovers:
+        if not spare_years or q.unit is not None or q.value != int(q.value):
+            continue
+        if not 1000 <= q.value < 10000:
+            continue
+        year = spare_years.pop(0)
+        out.append((q, Quantity(float(year), float(year), float(year), None, str(year))))
+    return out
 
 
 def _pairing_quality(

@@ -14,7 +14,7 @@ from .normalize import (
     NEGATIONS,
     STOPWORDS,
     Token,
-    clean_text,
+    clean_text_with_posted_year,
     is_identifier,
     is_number,
     stem,
@@ -28,6 +28,7 @@ __all__ = [
     "ClaimFeatures",
     "DirectionCue",
     "analyze",
+    "index_term_counts",
     "index_terms",
 ]
 
@@ -64,9 +65,14 @@ class ClaimFeatures:
     dates: tuple[str, ...]
     subject_terms: tuple[str, ...]
     negation_cues: tuple[str, ...] = ()
+    # Stemmed content words right after each negation: what the negation applies to.
+    negation_scope: tuple[str, ...] = ()
     direction_cues: tuple[DirectionCue, ...] = ()
     subject_stems: frozenset[str] = frozenset()
     target_years: tuple[int, ...] = ()
+    # Year of an embedded post's footer: context only, never compared or indexed
+    # (indexing it did not help consistently on held-out data).
+    posted_year: int | None = None
 
 
 # Direction lexicon: base forms, stemmed at import time so every inflection hits.
@@ -155,10 +161,9 @@ def _subject_tokens(tokens: list[Token], name_numbers: set[str]) -> list[int]:
     """Indexes of tokens that look like names, acronyms or model identifiers."""
     alpha = [t for t in tokens if t.text[:1].isalpha()]
     caps = sum(1 for t in alpha if t.text[0].isupper())
-    upper = sum(1 for t in alpha if t.text.isupper() and len(t.text) > 1)
     # In Title Case headlines or SHOUTED text, capitals no longer single out names.
     caps_informative = not alpha or caps / len(alpha) < 0.6
-    upper_informative = not alpha or upper / len(alpha) < 0.4
+    upper_informative = _upper_informative(tokens)
     capitalised_later = {t.lower for t in tokens if not t.sentence_start and t.text[:1].isupper()}
     picked: list[int] = []
     for i, tok in enumerate(tokens):
@@ -196,7 +201,7 @@ def _canonical_number(value: float) -> str:
 
 def analyze(text: str) -> ClaimFeatures:
     """Extract terms, quantities, polarity, direction, dates and subjects from a claim."""
-    cleaned = clean_text(text)
+    cleaned, posted_year = clean_text_with_posted_year(text)
     tokens = tokenize(cleaned)
     dates = parse_dates(cleaned)
     years_found: list[tuple[int, int]] = []
@@ -223,31 +228,9 @@ def analyze(text: str) -> ClaimFeatures:
             subject_terms.append(tokens[i].lower)
     subject_stems = frozenset(stem(s) for s in subject_terms)
 
-    # Content terms: numbers inside a parsed quantity are replaced by its canonical
-    # value so "800k" and "800,000" meet in the index.
-    quantity_at: dict[int, Quantity] = {q.start: q for q in quantities}
-    terms: list[str] = []
     upper_ok = _upper_informative(tokens)
-    for tok in tokens:
-        low = tok.lower
-        if is_stop(tok, upper_ok):
-            continue
-        q = quantity_at.get(tok.start) or quantity_at.get(tok.start - 1)
-        if q is not None and (is_number(low) or re.fullmatch(r"[\d.,]+[kmb]n?", low)):
-            terms.append(_canonical_number(q.value))
-            continue
-        if is_number(low):
-            terms.append(low.replace(",", ""))
-            continue
-        if len(low) < 2 and not low.isdigit():
-            continue
-        terms.append(stem(low))
-
-    negation_cues: list[str] = []
-    for i, tok in enumerate(tokens):
-        if tok.lower in NEGATIONS and not in_qualifier(tok):
-            window = tokens[max(0, i - 1) : i + 2]
-            negation_cues.append(" ".join(t.text for t in window))
+    terms = _content_terms(tokens, quantities, upper_ok)
+    negation_cues, negation_scope = _negations(tokens, upper_ok, in_qualifier)
 
     direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier)
 
@@ -269,10 +252,51 @@ def analyze(text: str) -> ClaimFeatures:
         dates=tuple(dict.fromkeys(d.iso for d in dates)),
         subject_terms=tuple(subject_terms),
         negation_cues=tuple(negation_cues),
+        negation_scope=tuple(dict.fromkeys(negation_scope)),
         direction_cues=tuple(direction_cues),
         subject_stems=subject_stems,
         target_years=tuple(dict.fromkeys(target_years)),
+        posted_year=posted_year,
     )
+
+
+def _content_terms(tokens: list[Token], quantities: list[Quantity], upper_ok: bool) -> list[str]:
+    """Stemmed content words in order, duplicates kept (they are BM25 term frequency).
+
+    Numbers inside a parsed quantity become its canonical value so that "800k"
+    and "800,000" meet in the index.
+    """
+    quantity_at: dict[int, Quantity] = {q.start: q for q in quantities}
+    terms: list[str] = []
+    for tok in tokens:
+        low = tok.lower
+        if is_stop(tok, upper_ok):
+            continue
+        q = quantity_at.get(tok.start) or quantity_at.get(tok.start - 1)
+        if q is not None and (is_number(low) or re.fullmatch(r"[\d.,]+[kmb]n?", low)):
+            terms.append(_canonical_number(q.value))
+        elif is_number(low):
+            terms.append(low.replace(",", ""))
+        elif len(low) >= 2 or low.isdigit():
+            terms.append(stem(low))
+    return terms
+
+
+def _negations(
+    tokens: list[Token], upper_ok: bool, in_qualifier: Callable[[Token], bool]
+) -> tuple[list[str], list[str]]:
+    """Negation phrases for reasons, and the stems of what they negate."""
+    cues: list[str] = []
+    scope: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.lower not in NEGATIONS or in_qualifier(tok):
+            continue
+        window = tokens[max(0, i - 1) : i + 2]
+        cues.append(" ".join(t.text for t in window))
+        # What is negated: the next few content words ("did not *sign* the deal").
+        negated = [t for t in tokens[i + 1 : i + 6] if not is_stop(t, upper_ok)][:3]
+        scope.extend(stem(t.lower) for t in negated)
+    return cues, scope
 
 
 def _direction_cues(
@@ -295,8 +319,10 @@ def _direction_cues(
         nxt = tokens[i + 1].lower if i + 1 < len(tokens) else ""
         prev = tokens[i - 1].lower if i > 0 else ""
         pol: str | None
+        word = tok.text
         if stem(low) == "fall" and nxt in {"short", "behind"}:
             pol = "less"
+            word = f"{tok.text} {tokens[i + 1].text}"
         elif low in {"up", "down"}:
             # Only "X is up/went down": as a particle ("make up", "up to") it is no direction.
             pol = low if prev in _MOTION and nxt != "to" else None
@@ -320,7 +346,7 @@ def _direction_cues(
         )
         if passive:
             left, right = right, left
-        cues.append(DirectionCue(pol, tok.text, left, right))
+        cues.append(DirectionCue(pol, word, left, right))
 
     for m in _AS_AS_RE.finditer(cleaned):
         # "60% as fast as X" says slower than X; "twice as fast as X" says faster.
@@ -340,6 +366,18 @@ def _direction_cues(
 def family(polarity: str) -> str:
     """The axis a polarity lives on ("up"/"down" -> "change")."""
     return _FAMILY_OF.get(polarity, polarity)
+
+
+def index_term_counts(features: ClaimFeatures) -> dict[str, int]:
+    """``index_terms`` with how often each occurs in the claim (BM25 term frequency).
+
+    Storing the count next to each term lets a database index rank like the
+    in-memory one; a claim whose title repeats its key words ranks higher for them.
+    """
+    counts: dict[str, int] = {}
+    for term in features.terms:
+        counts[term] = counts.get(term, 0) + 1
+    return {term: counts[term] for term in index_terms(features)}
 
 
 def index_terms(features: ClaimFeatures) -> list[str]:

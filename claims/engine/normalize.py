@@ -17,6 +17,7 @@ __all__ = [
     "STOPWORDS",
     "Token",
     "clean_text",
+    "clean_text_with_posted_year",
     "is_identifier",
     "is_number",
     "stem",
@@ -51,7 +52,7 @@ _URL_RE = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE
 # posting date describe the post, not the claim, and would otherwise look like a
 # subject and an event date.
 _EMBED_FOOTER_RE = re.compile(
-    r"\s-\s[^-\n]{0,80}\(@\w{1,30}\)\s*[A-Z][a-z]+\.?\s+\d{1,2},\s+\d{4}\s*$"
+    r"\s-\s[^-\n]{0,80}\(@\w{1,30}\)\s*(?P<posted>[A-Z][a-z]+\.?\s+\d{1,2},\s+(?P<year>\d{4}))\s*$"
 )
 # Some corpora use Penn-Treebank bracket escapes.
 _PTB_RE = re.compile(r"-(LRB|RRB|LSB|RSB|LCB|RCB)-")
@@ -72,15 +73,28 @@ def clean_text(text: str) -> str:
 
     Case is preserved because capitalisation is evidence for subject detection.
     """
+    return clean_text_with_posted_year(text)[0]
+
+
+def clean_text_with_posted_year(text: str) -> tuple[str, int | None]:
+    """``clean_text`` plus the year from a removed embed footer, if there was one.
+
+    The posting year is context (when the claim circulated), not something the
+    claim asserts, so callers keep it apart from the claim's own dates.
+    """
     out = unicodedata.normalize("NFKC", text).translate(_CHAR_MAP)
     out = _PTB_RE.sub(lambda m: _PTB_MAP[m.group(1)], out)
     out = _URL_RE.sub(" ", out)
     out = _SPACES_RE.sub(" ", out).strip()
-    out = _EMBED_FOOTER_RE.sub("", out)
+    posted: int | None = None
+    footer = _EMBED_FOOTER_RE.search(out)
+    if footer is not None:
+        posted = int(footer.group("year"))
+        out = out[: footer.start()]
     out = _HASH_MENTION_RE.sub(_split_tag, out)
     # Tokenised corpora split possessives and contractions ("Huawei ' s", "don ' t").
     out = re.sub(r"(\w) ' (s|t|re|ve|ll|d|m)\b", r"\1'\2", out)
-    return _SPACES_RE.sub(" ", out).strip()
+    return _SPACES_RE.sub(" ", out).strip(), posted
 
 
 # A compact general-purpose English stopword list (function words only).  Negation
@@ -114,7 +128,11 @@ STOPWORDS: frozenset[str] = frozenset(
 
 # "not" and friends: kept as tokens (so negation is visible) but never index terms.
 NEGATIONS: frozenset[str] = frozenset(
-    {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "cannot", "without"}
+    words(
+        "not no never none nobody nothing neither nor cannot without"
+        # Negative-polarity adverbs deny their predicate just as "not" does.
+        " barely hardly scarcely"
+    )
 )
 
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:'[A-Za-z]+)?")

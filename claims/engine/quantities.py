@@ -276,7 +276,18 @@ def parse_quantities(
             end = after.end() if after.group(0).strip() else end
         before = text[max(0, m.start() - 40) : m.start()]
         is_plain_int = den is None and scale == 1.0 and re.fullmatch(r"\d{4}", num_txt) is not None
-        qualifier = next((kind for pat, kind in _QUALIFIERS if pat.search(before)), None)
+        qualifier: str | None = None
+        qual_hit: re.Match[str] | None = None
+        for pat, kind in _QUALIFIERS:
+            qual_hit = pat.search(before)
+            if qual_hit is not None:
+                qualifier = kind
+                break
+        if unit is None and qual_hit is not None:
+            # "$ more than 200": the currency sign sits before the bound word.
+            cur_before = re.search(r"([$€£¥])\s*$", before[: qual_hit.start() + 1])
+            if cur_before:
+                unit = cur_before.group(1)
         if is_plain_int and unit is None and qualifier is None and 1600 <= value <= 2100:
             prev_words = re.findall(r"[A-Za-z]+", before.lower())
             prev = prev_words[-1] if prev_words else ""
@@ -312,10 +323,8 @@ def parse_quantities(
         elif qualifier == "approx":
             low, high = value * (1 - APPROX_SPREAD), value * (1 + APPROX_SPREAD)
         raw_start = m.start()
-        if qualifier is not None:
-            hit = next((h for pat, _ in _QUALIFIERS if (h := pat.search(before))), None)
-            if hit is not None:
-                raw_start = m.start() - len(before) + hit.start()
+        if qual_hit is not None:
+            raw_start = m.start() - len(before) + qual_hit.start()
         raw = text[raw_start:end].strip(" ,;:(")
         out.append(Quantity(value, low, high, unit, raw, low_open, high_open, start=m.start()))
     return out

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .features import ClaimFeatures, index_terms
+from .features import ClaimFeatures, index_term_counts
 
 __all__ = ["BM25", "CorpusStats", "InMemoryIndex", "query_weights", "rank"]
 
@@ -33,13 +33,13 @@ class CorpusStats(Protocol):
 
 @dataclass(frozen=True)
 class BM25:
-    """BM25 parameters.  ``b`` is low because index entries are short, capped lists."""
+    """BM25 parameters; ``b`` is mild because claims are short and similar in length."""
 
     k1: float = 1.2
-    b: float = 0.75
-    # Names and model codes are what a claim is about; matching them matters more
-    # than matching a shared verb.
-    subject_boost: float = 1.5
+    b: float = 0.5
+    # Extra weight for query subject terms.  Neutral by default: on the bench,
+    # IDF already favours names and codes, and boosting them further hurt.
+    subject_boost: float = 1.0
 
 
 DEFAULT_BM25 = BM25()
@@ -69,7 +69,7 @@ def query_weights(
 
 def rank(
     query: ClaimFeatures,
-    candidates: Iterable[tuple[Hashable, Sequence[str]]],
+    candidates: Iterable[tuple[Hashable, Sequence[str] | Mapping[str, int]]],
     stats: CorpusStats,
     *,
     k: int = 10,
@@ -77,8 +77,11 @@ def rank(
 ) -> list[tuple[Hashable, float]]:
     """Score candidates (id, index terms) against ``query``; best ``k`` first.
 
-    Candidates sharing no term with the query are dropped rather than returned
-    with a zero score, so callers can pass a generous candidate set.
+    A candidate's terms are either a sequence (a repeated term counts once per
+    occurrence, so plain ``index_terms`` gives binary term frequency) or a
+    ``{term: count}`` mapping as produced by ``index_term_counts``.  Candidates
+    sharing no term with the query are dropped rather than returned with a zero
+    score, so callers can pass a generous candidate set.
     """
     weights = query_weights(query, stats, params)
     if not weights or k <= 0:
@@ -87,11 +90,18 @@ def rank(
     k1, b = params.k1, params.b
     scored: list[tuple[float, int, Hashable]] = []
     for order, (doc_id, terms) in enumerate(candidates):
-        norm = k1 * (1.0 - b + b * len(terms) / avg_len)
         tf: dict[str, int] = {}
-        for term in terms:
-            if term in weights:
-                tf[term] = tf.get(term, 0) + 1
+        if isinstance(terms, Mapping):
+            doc_len = sum(terms.values())
+            for term, count in terms.items():
+                if term in weights:
+                    tf[term] = count
+        else:
+            doc_len = len(terms)
+            for term in terms:
+                if term in weights:
+                    tf[term] = tf.get(term, 0) + 1
+        norm = k1 * (1.0 - b + b * doc_len / avg_len)
         if not tf:
             continue
         score = 0.0
@@ -104,11 +114,15 @@ def rank(
 
 
 class InMemoryIndex:
-    """A small inverted index over ``index_terms``; also satisfies ``CorpusStats``."""
+    """A small inverted index over ``index_term_counts``; also satisfies ``CorpusStats``.
+
+    Document length is the sum of term counts, which is what a database index
+    storing (claim, term, count) rows would compute too.
+    """
 
     def __init__(self, params: BM25 = DEFAULT_BM25) -> None:
         self.params = params
-        self._terms: dict[Hashable, tuple[str, ...]] = {}
+        self._terms: dict[Hashable, dict[str, int]] = {}
         self._postings: dict[str, list[Hashable]] = {}
         self._total_len = 0
 
@@ -133,9 +147,9 @@ class InMemoryIndex:
         """Index a claim; re-adding an id replaces its previous entry."""
         if doc_id in self._terms:
             self.remove(doc_id)
-        terms = tuple(index_terms(features))
+        terms = index_term_counts(features)
         self._terms[doc_id] = terms
-        self._total_len += len(terms)
+        self._total_len += sum(terms.values())
         for term in terms:
             self._postings.setdefault(term, []).append(doc_id)
 
@@ -143,7 +157,7 @@ class InMemoryIndex:
         terms = self._terms.pop(doc_id, None)
         if terms is None:
             return
-        self._total_len -= len(terms)
+        self._total_len -= sum(terms.values())
         for term in terms:
             posting = self._postings.get(term)
             if posting is not None:
@@ -151,8 +165,8 @@ class InMemoryIndex:
                 if not posting:
                     del self._postings[term]
 
-    def terms_of(self, doc_id: Hashable) -> tuple[str, ...]:
-        return self._terms[doc_id]
+    def terms_of(self, doc_id: Hashable) -> dict[str, int]:
+        return dict(self._terms[doc_id])
 
     def search(self, features: ClaimFeatures, k: int = 10) -> list[tuple[Hashable, float]]:
         """Best ``k`` (id, score) pairs for a claim, via ``rank``."""

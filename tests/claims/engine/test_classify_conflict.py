@@ -114,3 +114,45 @@ def test_other_day_for_the_same_event_conflicts() -> None:
         "The rocket first flew on 30 June 2019.",
     )
     assert_conflict(result, "Different date")
+
+
+def test_negation_elsewhere_in_a_long_post_is_not_a_conflict() -> None:
+    result = verdict(
+        "Wow. The city council voted to close three libraries downtown. I can't believe "
+        "nobody noticed this, honestly not ok.",
+        "The city council voted to close three libraries.",
+    )
+    assert result.label != "conflict", result.reasons
+
+
+def test_negative_adverb_counts_as_negation() -> None:
+    result = verdict(
+        "The reform is widely supported by farmers.", "The reform is barely supported by farmers."
+    )
+    assert_conflict(result, "One side is negated")
+
+
+def test_year_against_a_count_in_the_same_slot() -> None:
+    assert_conflict(
+        verdict(
+            "The club was founded in 1921 by miners.", "The club was founded in 5921 by miners."
+        ),
+        "Numbers differ: 1921 vs 5921",
+    )
+
+
+def test_currency_before_a_bound_word_keeps_its_unit() -> None:
+    result = verdict("Tickets cost $ 45 each.", "Tickets cost $ more than 45 each.")
+    assert_conflict(result, "Numbers differ")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Rents in Lisbon rose 12% in 2023.", "Rents in Lisbon fell 3% in 2023."),
+        ("The mayor signed the order.", "The mayor did not sign the order."),
+        ("Wheat exports reached 40 million tonnes.", "Wheat exports reached 15 million tonnes."),
+    ],
+)
+def test_verdict_does_not_depend_on_order(a: str, b: str) -> None:
+    assert verdict(a, b).label == verdict(b, a).label == "conflict"

@@ -81,3 +81,20 @@ def test_external_similarity_can_raise_a_paraphrase_to_repeat() -> None:
 def test_details_are_json_serialisable() -> None:
     result = verdict("Exports rose by over 10% in 2022.", "Exports fell by about 5% in 2022.")
     json.dumps(result.details)
+
+
+def test_thresholds_are_respected() -> None:
+    a = "The H100 from Nvidia draws 700 watts."
+    b = "Nvidia's H100 draws 700 watts."
+    assert verdict(a, b).label == "repeat"
+    strict = Thresholds(repeat=1.5)
+    assert verdict(a, b, thresholds=strict).label == "compatible"
+
+
+def test_a_figure_on_one_side_only_is_not_a_repeat() -> None:
+    result = verdict(
+        "The Lumen app was downloaded 5 million times in Brazil.",
+        "The Lumen app was downloaded in Brazil.",
+    )
+    assert result.label == "compatible", result.reasons
+    assert any("Figure stated on one side only: 5 million" in r for r in result.reasons)

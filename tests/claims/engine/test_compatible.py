@@ -73,3 +73,25 @@ def test_same_figure_different_topic_is_unrelated() -> None:
         "Streaming will make up 70% of music revenue by 2027, analysts say.",
     )
     assert result.label == "unrelated", result.reasons
+
+
+def test_same_trend_in_another_year_is_another_time() -> None:
+    result = verdict("Unemployment in Peru rose in 2020.", "Unemployment in Peru rose in 2021.")
+    assert result.label == "compatible", result.reasons
+    assert any("another time, not a conflict" in r for r in result.reasons)
+
+
+def test_same_figure_in_another_year_is_another_time() -> None:
+    result = verdict("Inflation was 4% in 2023.", "Inflation was 4% in 2021.")
+    assert result.label == "compatible", result.reasons
+
+
+def test_one_off_event_in_another_year_conflicts() -> None:
+    result = verdict("Chile signed the treaty in 2019.", "Chile signed the treaty in 2021.")
+    assert result.label == "conflict", result.reasons
+    assert any(r.startswith("Different year: 2019 vs 2021") for r in result.reasons)
+
+
+def test_lowercase_claims_report_shared_words() -> None:
+    result = verdict("the bakery sells bread daily.", "the bakery sells bread every day.")
+    assert any(r.startswith("Shared words: ") for r in result.reasons)

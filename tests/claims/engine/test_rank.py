@@ -75,3 +75,17 @@ def test_rank_uses_index_terms_format() -> None:
     ranked = rank(features, [("x", index_terms(features))], stats)
     assert ranked[0][0] == "x"
     assert ranked[0][1] > 0
+
+
+def test_term_counts_feed_bm25_term_frequency() -> None:
+    from claims.engine import index_term_counts
+
+    counts = index_term_counts(analyze("Egg prices rose. Egg prices rose again!"))
+    assert counts["egg"] == 2
+    stats = FixedStats(100, 4.0, {"egg": 10, "price": 10})
+    query = analyze("egg prices")
+    once = rank(query, [("once", {"egg": 1, "price": 1})], stats)[0][1]
+    twice = rank(query, [("twice", {"egg": 2, "price": 2})], stats)[0][1]
+    as_list = rank(query, [("list", ["egg", "egg", "price", "price"])], stats)[0][1]
+    assert twice > once
+    assert as_list == twice
