@@ -177,6 +177,9 @@ class AssignForm(forms.Form):
     )
 
 
+WORKFLOW_FIELDS = ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")
+
+
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -203,28 +206,10 @@ class ClaimAdmin(SimpleHistoryAdmin):
     ordering = ("priority", "-created_at")
     fieldsets = (
         (None, {"fields": ("text", "claimant", "claim_date", "language", "tags", "priority")}),
-        (
-            "Workflow",
-            {
-                "fields": (
-                    "status",
-                    "canonical",
-                    "external_id",
-                    "created_by",
-                    "created_at",
-                    "updated_at",
-                )
-            },
-        ),
+        ("Workflow", {"fields": WORKFLOW_FIELDS}),
+        ("Repeats and conflicts", {"fields": ("analysis_state", "flags_panel")}),
     )
-    readonly_fields = (
-        "status",
-        "canonical",
-        "external_id",
-        "created_by",
-        "created_at",
-        "updated_at",
-    )
+    readonly_fields = (*WORKFLOW_FIELDS, "analysis_state", "flags_panel")
     inlines = (AppearanceInline, NewAppearanceInline, AssignmentInline, VerdictInline)
     actions = ("assign_to_checker",)
 
@@ -267,14 +252,14 @@ class ClaimAdmin(SimpleHistoryAdmin):
             "<th>Its verdict</th><th>Why</th></tr>{}</table>",
             format_html_join(
                 "",
-                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{:.2f}</td>'
+                '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td>'
                 '<td><a href="{}">#{} {}</a></td><td>{}</td><td>{}</td></tr>',
                 (
                     (
                         row.flag.get_kind_display(),
                         reverse("admin:claims_flag_change", args=[row.flag.pk]),
                         row.flag.get_status_display(),
-                        row.flag.score,
+                        f"{row.flag.score:.2f}",
                         reverse("admin:claims_claim_change", args=[row.other.pk]),
                         row.other.pk,
                         row.other,

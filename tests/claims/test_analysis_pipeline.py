@@ -144,3 +144,14 @@ def test_sweep_requeues_stale_pending_and_old_engine_claims(
 
 def test_analysis_of_a_deleted_claim_returns_quietly(db):
     assert claim_analyze(claim_id=987654) is None
+
+
+def test_claim_admin_page_shows_flags_with_reasons_and_links(
+    editor_client, editor, django_capture_on_commit_callbacks
+):
+    a = create(editor, ORIGINAL, django_capture_on_commit_callbacks)
+    b = create(editor, CONFLICT, django_capture_on_commit_callbacks)
+    page = editor_client.get(f"/admin/claims/claim/{a.pk}/change/").content.decode()
+    assert "Repeats and conflicts" in page
+    assert f"/admin/claims/claim/{b.pk}/change/" in page
+    assert "Conflict" in page
