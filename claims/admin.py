@@ -476,8 +476,7 @@ class AppearanceAdmin(SimpleHistoryAdmin):
         values = {k: form.cleaned_data[k] for k in names}
         if change:
             original = Appearance.objects.get(pk=obj.pk)
-            values["claim"] = form.cleaned_data["claim"]
-            if values.pop("claim") != original.claim:
+            if form.cleaned_data["claim"] != original.claim:
                 raise PermissionDenied("Move appearances by merging claims.")
             services.appearance_update(actor=request.user, appearance=original, **values)
         else:

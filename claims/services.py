@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from claimdesk.audit import changed_fields, save_audited
@@ -310,8 +311,6 @@ def flag_confirm(*, actor: Actor, flag: Flag, note: str = "") -> Flag:
 
 
 def _resolve(actor: Actor, flag: Flag, status: str, note: str) -> Flag:
-    from django.utils import timezone
-
     locked = Flag.objects.select_for_update().select_related("claim_a", "claim_b").get(pk=flag.pk)
     if locked.status != FlagStatus.OPEN:
         raise ValidationError(

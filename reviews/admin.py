@@ -29,6 +29,10 @@ class EvidenceInline(admin.TabularInline[Evidence, Verdict]):
         return super().get_queryset(request).select_related("source", "added_by")
 
 
+def _refuse_evidence_edit(request: HttpRequest, evidence: Evidence, values: dict[str, Any]) -> None:
+    raise PermissionDenied("Evidence is kept as recorded; add a new item instead.")
+
+
 @admin.register(Verdict)
 class VerdictAdmin(SimpleHistoryAdmin):
     list_display = (
@@ -101,9 +105,7 @@ class VerdictAdmin(SimpleHistoryAdmin):
             create=lambda req, e: services.evidence_add(
                 actor=req.user, verdict=verdict, source=e.source, stance=e.stance, note=e.note
             ),
-            update=lambda req, e, values: (_ for _ in ()).throw(
-                PermissionDenied("Evidence is kept as recorded; add a new item instead.")
-            ),
+            update=_refuse_evidence_edit,
         )
 
     def _run(
