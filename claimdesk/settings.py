@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "axes",
+    "django_htmx",
     "sources",
     "claims",
     "reviews",
@@ -70,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on history rows written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during sign-in into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "claimdesk.urls"
@@ -174,6 +179,25 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+
+# Sign-in brute-force protection (django-axes) for the admin and the review queue. Failures are
+# counted per username *and* address together, so one person guessing cannot lock out everyone
+# behind the same newsroom NAT, and one address cannot lock a colleague's name from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "reviews/locked_out.html"
+# Behind a TLS-terminating proxy the client address is in X-Forwarded-For; off by default so a
+# client cannot choose its own address.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Security. Production (DEBUG off) gets secure cookies and HSTS by default; a deployment behind
 # a TLS-terminating proxy sets SECURE_PROXY_SSL_HEADER_ENABLED=1.

@@ -142,6 +142,12 @@ class Verdict(models.Model):
     correction_note = models.TextField(blank=True)
     corrected_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.TextField(blank=True)
+    # Optimistic concurrency: every save bumps it, and an edit made from a form showing an
+    # older revision is refused instead of silently overwriting someone else's work.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    return_comment = models.TextField(
+        blank=True, help_text="The editor's latest comment when returning it to the checker."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -26,7 +26,9 @@ from reviews.models import (
     Verdict,
     VerdictState,
 )
+from reviews.selectors import TAKEABLE_STATUSES, QueueFilters, ranked_claim_ids, unassigned_claims
 from sources.models import Source
+from sources.services import source_get_or_create
 
 VERDICT_TRANSITIONS: dict[str, frozenset[str]] = {
     VerdictState.DRAFT: frozenset({VerdictState.SUBMITTED}),
@@ -53,6 +55,16 @@ def _move(verdict: Verdict, to: str) -> None:
     verdict.state = to
 
 
+class StaleVerdictError(ValidationError):
+    """The verdict changed since the form was loaded: saving would overwrite someone's work."""
+
+
+def _save_verdict(verdict: Verdict, *, actor: Actor, reason: str, update_fields: list[str]) -> None:
+    """Save a locked verdict, bumping its revision so forms showing the old one go stale."""
+    verdict.revision += 1
+    save_audited(verdict, actor=actor, reason=reason, update_fields=[*update_fields, "revision"])
+
+
 def _refresh(target: Verdict, source: Verdict) -> Verdict:
     """Copy the saved state back onto the caller's instance so it is not stale."""
     for field in source._meta.concrete_fields:
@@ -69,6 +81,50 @@ def assignment_create(
 ) -> Assignment:
     """Give a claim to a fact-checker; the claim goes into review."""
     check(actor, Action.ASSIGNMENT_CREATE, claim)
+    return _assign(actor=actor, claim=claim, reviewer=reviewer, due_on=due_on)
+
+
+# How many top-ranked candidates one "take next" looks at before re-ranking: enough that a
+# handful of checkers pressing at once each find an unlocked claim in the first batch.
+TAKE_NEXT_BATCH = 20
+
+
+@transaction.atomic
+def assignment_take_next(*, actor: Actor, filters: QueueFilters | None = None) -> Assignment | None:
+    """Assign the top unassigned claim of the queue to the acting fact-checker.
+
+    Candidates are ranked without locks, then locked with ``FOR UPDATE SKIP LOCKED`` and their
+    status re-checked under the lock: a claim another checker is taking right now is skipped,
+    and one taken a moment ago no longer matches, so two checkers never get the same claim
+    (the one-open-assignment-per-claim constraint backs this up). Returns None when the queue
+    (as filtered) is empty.
+    """
+    check(actor, Action.ASSIGNMENT_TAKE)
+    reviewer = acting_user(actor)
+    if reviewer is None:
+        raise ValidationError("Only a signed-in fact-checker can take a claim.")
+    candidates = unassigned_claims(filters or QueueFilters()).filter(status__in=TAKEABLE_STATUSES)
+    offset = 0
+    while True:
+        ids = ranked_claim_ids(candidates, limit=TAKE_NEXT_BATCH, offset=offset)
+        if not ids:
+            return None
+        locked = {
+            c.pk: c
+            for c in Claim.objects.select_for_update(skip_locked=True).filter(
+                pk__in=ids, status__in=TAKEABLE_STATUSES
+            )
+        }
+        for pk in ids:
+            if pk in locked:
+                return _assign(actor=actor, claim=locked[pk], reviewer=reviewer)
+        offset += TAKE_NEXT_BATCH
+
+
+def _assign(
+    *, actor: Actor, claim: Claim, reviewer: User, due_on: dt.date | None = None
+) -> Assignment:
+    """The rules every assignment follows, whoever makes it (callers check permission)."""
     if not is_checker(reviewer):
         raise ValidationError({"reviewer": f"{reviewer} is not a fact-checker."})
     if claim.status in (ClaimStatus.MERGED, ClaimStatus.PUBLISHED, ClaimStatus.NOT_CHECKABLE):
@@ -133,13 +189,26 @@ def verdict_create(
 
 
 @transaction.atomic
-def verdict_update(*, actor: Actor, verdict: Verdict, **fields: Any) -> list[str]:
-    """Edit a draft or submitted verdict's rating, headline or explanation."""
+def verdict_update(
+    *, actor: Actor, verdict: Verdict, expected_revision: int | None = None, **fields: Any
+) -> list[str]:
+    """Edit a draft or submitted verdict's rating, headline or explanation.
+
+    ``expected_revision`` is the revision the editing form was built from; when the verdict has
+    been saved since, the edit is refused with :class:`StaleVerdictError` (no lost updates).
+    """
     check(actor, Action.VERDICT_UPDATE, verdict)
     unknown = set(fields) - {"rating", "headline", "explanation"}
     if unknown:
         raise TypeError(f"verdict_update() cannot change {sorted(unknown)}")
     locked = _lock(verdict)
+    if expected_revision is not None and locked.revision != expected_revision:
+        who = locked.history.select_related("history_user").first()
+        by = f" by {who.history_user}" if who is not None and who.history_user else ""
+        raise StaleVerdictError(
+            f"This verdict was changed{by} after you opened it, so your edit was not saved. "
+            "Your text is kept below: compare it with the current version, then save again."
+        )
     if locked.state not in EDITABLE_VERDICT_STATES:
         raise ValidationError(
             {"state": "Only a draft or submitted verdict can be edited; correct a published one."}
@@ -148,7 +217,7 @@ def verdict_update(*, actor: Actor, verdict: Verdict, **fields: Any) -> list[str
         fields["headline"] = str(fields["headline"]).strip()
     changed = changed_fields(locked, fields)
     if changed:
-        save_audited(
+        _save_verdict(
             locked, actor=actor, reason=f"Changed {', '.join(changed)}", update_fields=changed
         )
     _refresh(verdict, locked)
@@ -161,7 +230,7 @@ def verdict_submit(*, actor: Actor, verdict: Verdict) -> Verdict:
     check(actor, Action.VERDICT_SUBMIT, verdict)
     locked = _lock(verdict)
     _move(locked, VerdictState.SUBMITTED)
-    save_audited(locked, actor=actor, reason="Submitted for approval", update_fields=["state"])
+    _save_verdict(locked, actor=actor, reason="Submitted for approval", update_fields=["state"])
     claim_set_status(
         actor=actor,
         claim=locked.claim,
@@ -180,11 +249,12 @@ def verdict_return(*, actor: Actor, verdict: Verdict, comment: str) -> Verdict:
         raise ValidationError({"comment": "Say what needs changing."})
     locked = _lock(verdict)
     _move(locked, VerdictState.DRAFT)
-    save_audited(
+    locked.return_comment = comment.strip()
+    _save_verdict(
         locked,
         actor=actor,
         reason=f"Returned to checker: {comment.strip()}",
-        update_fields=["state"],
+        update_fields=["state", "return_comment"],
     )
     claim_set_status(
         actor=actor,
@@ -203,7 +273,7 @@ def verdict_approve(*, actor: Actor, verdict: Verdict) -> Verdict:
     locked = _lock(verdict)
     _move(locked, VerdictState.APPROVED)
     locked.approver = acting_user(actor)
-    save_audited(locked, actor=actor, reason="Approved", update_fields=["state", "approver"])
+    _save_verdict(locked, actor=actor, reason="Approved", update_fields=["state", "approver"])
     return _refresh(verdict, locked)
 
 
@@ -216,7 +286,7 @@ def verdict_publish(
     locked = _lock(verdict)
     _move(locked, VerdictState.PUBLISHED)
     locked.published_at = published_at or timezone.now()
-    save_audited(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
+    _save_verdict(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
     claim_set_status(
         actor=actor,
         claim=locked.claim,
@@ -243,7 +313,7 @@ def verdict_correct(*, actor: Actor, verdict: Verdict, note: str, **fields: Any)
     locked.version += 1
     locked.correction_note = note.strip()
     locked.corrected_at = timezone.now()
-    save_audited(
+    _save_verdict(
         locked,
         actor=actor,
         reason=f"Correction (version {locked.version}): {note.strip()}",
@@ -261,7 +331,7 @@ def verdict_retract(*, actor: Actor, verdict: Verdict, reason: str) -> Verdict:
     locked = _lock(verdict)
     _move(locked, VerdictState.RETRACTED)
     locked.retraction_reason = reason.strip()
-    save_audited(
+    _save_verdict(
         locked,
         actor=actor,
         reason=f"Retracted: {reason.strip()}",
@@ -292,3 +362,56 @@ def evidence_add(
     )
     save_audited(evidence, actor=actor, reason="Evidence added")
     return evidence
+
+
+@transaction.atomic
+def evidence_add_source(
+    *,
+    actor: Actor,
+    verdict: Verdict,
+    url: str,
+    title: str,
+    outlet: str = "",
+    stance: str,
+    note: str = "",
+) -> Evidence:
+    """Attach the source at ``url`` (recorded first if it is new) to a verdict as evidence."""
+    check(actor, Action.EVIDENCE_ADD, verdict)
+    if Evidence.objects.filter(verdict=verdict, source__url=url.strip()).exists():
+        raise ValidationError({"url": "This source is already in the evidence."})
+    source, _ = source_get_or_create(actor=actor, url=url, title=title, outlet=outlet)
+    if Evidence.objects.filter(verdict=verdict, source=source).exists():
+        raise ValidationError({"url": "This source is already in the evidence."})
+    return evidence_add(actor=actor, verdict=verdict, source=source, stance=stance, note=note)
+
+
+@transaction.atomic
+def verdict_reuse(*, actor: Actor, claim: Claim, original: Verdict) -> Verdict:
+    """Start a draft on ``claim`` from the published verdict of a claim it repeats.
+
+    The draft still goes through approval: reusing saves the writing, not the second look.
+    """
+    if original.state != VerdictState.PUBLISHED:
+        raise ValidationError("Only a published verdict can be reused.")
+    if original.claim_id == claim.pk:
+        raise ValidationError("A claim cannot reuse its own verdict.")
+    if claim.verdicts.exclude(state=VerdictState.RETRACTED).exists():
+        raise ValidationError("This claim already has a verdict in progress.")
+    verdict = verdict_create(
+        actor=actor,
+        claim=claim,
+        rating=original.rating,
+        headline=original.headline,
+        explanation=(
+            f"{original.explanation}\n\n"
+            f"*This claim repeats claim #{original.claim_id}, checked on "
+            f"{original.published_at:%Y-%m-%d}.*"
+            if original.published_at
+            else original.explanation
+        ),
+    )
+    for item in original.evidence.all():
+        evidence_add(
+            actor=actor, verdict=verdict, source=item.source, stance=item.stance, note=item.note
+        )
+    return verdict
