@@ -128,7 +128,7 @@ def queue_page(*, user: User, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZ
     ids = ranked_claim_ids(candidates, limit=limit)
     by_id = {c.pk: c for c in _rows(Claim.objects.filter(pk__in=ids))} if ids else {}
     unassigned = [by_id[pk] for pk in ids if pk in by_id]
-    total = candidates.count() if len(ids) >= limit else len(ids)
+    total = candidates.count()
     return QueuePage(
         assigned=assigned, unassigned=unassigned, unassigned_total=total, filters=filters
     )

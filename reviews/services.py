@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from claimdesk.audit import changed_fields, save_audited
@@ -109,15 +110,17 @@ def assignment_take_next(*, actor: Actor, filters: QueueFilters | None = None) -
         ids = ranked_claim_ids(candidates, limit=TAKE_NEXT_BATCH, offset=offset)
         if not ids:
             return None
-        locked = {
-            c.pk: c
-            for c in Claim.objects.select_for_update(skip_locked=True).filter(
-                pk__in=ids, status__in=TAKEABLE_STATUSES
-            )
-        }
-        for pk in ids:
-            if pk in locked:
-                return _assign(actor=actor, claim=locked[pk], reviewer=reviewer)
+        # Lock only the best still-free candidate: ordering by rank with LIMIT 1 makes
+        # SKIP LOCKED step over claims other checkers are taking, one row at a time.
+        rank = Case(*(When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)))
+        claim = (
+            Claim.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=ids, status__in=TAKEABLE_STATUSES)
+            .order_by(rank)
+            .first()
+        )
+        if claim is not None:
+            return _assign(actor=actor, claim=claim, reviewer=reviewer)
         offset += TAKE_NEXT_BATCH
 
 
