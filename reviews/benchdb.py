@@ -29,7 +29,7 @@ def temporary_database(prefix: str = "bench_") -> Iterator[str]:
     if connection.vendor != "sqlite":
         test_settings["NAME"] = f"{prefix}{connection.settings_dict['NAME']}"
     setup_test_environment()
-    old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    old_config = setup_databases(verbosity=0, interactive=False)
     try:
         yield str(connection.settings_dict["NAME"])
     finally:

@@ -162,7 +162,7 @@ class Command(BaseCommand):
             (through(claim_id=pk, tag=rng.choice(tags)) for pk in rng.sample(ids, len(ids) // 5)),
             batch_size=BATCH,
         )
-        pairs = set()
+        pairs: set[tuple[int, int]] = set()
         while len(pairs) < max(1, n_claims // 30):
             a, b = sorted(rng.sample(ids, 2))
             pairs.add((a, b))
