@@ -161,6 +161,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
+    "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -225,3 +225,38 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source}"
+
+
+class QueueStats(models.Model):
+    """The numbers the review queue sorts a claim by, kept in one indexed row per claim.
+
+    Ranking 100,000 claims by live counts of appearances and open flags means aggregating
+    every appearance on each page view; with this row the queue reads the top of one index.
+    Signals (reviews/queue_stats.py) keep it current as claims, appearances and flags are
+    saved, and a periodic sweep rebuilds it to catch bulk writes that skip signals.
+    """
+
+    claim = models.OneToOneField(
+        "claims.Claim", primary_key=True, on_delete=models.CASCADE, related_name="queue_stats"
+    )
+    priority = models.PositiveSmallIntegerField()
+    open_flags = models.PositiveIntegerField(default=0)
+    appearances = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "queue stats"
+        indexes = [
+            models.Index(
+                F("priority"),
+                F("open_flags").desc(),
+                F("appearances").desc(),
+                F("created_at"),
+                F("claim"),
+                name="queuestats_rank",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id}: p{self.priority}, {self.open_flags} flags, {self.appearances}"

@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagStatus
 from claims.selectors import claim_history, claim_list_annotated
@@ -68,36 +67,20 @@ def ranked_claim_ids(queryset: QuerySet[Claim], *, limit: int, offset: int = 0) 
 
     The order a checker is shown and "Take next claim" follows: editor priority, then open
     repeat/conflict flags (most first), then appearances (most first), then age (oldest
-    first). The counts are computed by one grouped pass over appearances and flags joined to
-    the candidates, rather than per-claim correlated subqueries, which would run once for each
-    of tens of thousands of candidate claims before the sort.
+    first). It reads the ``queuestats_rank`` index (see :class:`reviews.models.QueueStats`),
+    so the database walks the top of one index instead of counting every appearance.
     """
-    inner_sql, inner_params = queryset.order_by().values("pk").query.sql_with_params()
-    claim_table = Claim._meta.db_table
-    appearance_table = Appearance._meta.db_table
-    flag_table = Flag._meta.db_table
-    # Only table names (from model metadata) and Django's own compiled SQL are interpolated;
-    # every value travels as a parameter.
-    sql = f"""
-        SELECT c.id FROM {claim_table} c
-        LEFT JOIN (
-            SELECT claim_id, COUNT(*) AS n FROM {appearance_table} GROUP BY claim_id
-        ) a ON a.claim_id = c.id
-        LEFT JOIN (
-            SELECT cid, COUNT(*) AS n FROM (
-                SELECT claim_a_id AS cid FROM {flag_table} WHERE status = %s
-                UNION ALL
-                SELECT claim_b_id AS cid FROM {flag_table} WHERE status = %s
-            ) f0 GROUP BY cid
-        ) f ON f.cid = c.id
-        WHERE c.id IN ({inner_sql})
-        ORDER BY c.priority, COALESCE(f.n, 0) DESC, COALESCE(a.n, 0) DESC, c.created_at, c.id
-        LIMIT %s OFFSET %s
-    """  # noqa: S608
-    params = [FlagStatus.OPEN, FlagStatus.OPEN, *inner_params, limit, offset]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    return list(
+        queryset.filter(queue_stats__isnull=False)
+        .order_by(
+            "queue_stats__priority",
+            "-queue_stats__open_flags",
+            "-queue_stats__appearances",
+            "queue_stats__created_at",
+            "queue_stats__claim_id",
+        )
+        .values_list("pk", flat=True)[offset : offset + limit]
+    )
 
 
 def _rows(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
@@ -234,4 +217,4 @@ def corrections_log() -> QuerySet[Any]:
     )
 
 
-__all__ = ["Prefetch", "QueueFilters", "claim_page", "queue_page", "ranked_claim_ids"]
+__all__ = ["QueueFilters", "claim_page", "queue_page", "ranked_claim_ids"]
