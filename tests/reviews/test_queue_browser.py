@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from claims.roles import EDITORS, FACT_CHECKERS
 from reviews.models import Verdict, VerdictState
@@ -49,7 +50,9 @@ def _unavailable() -> str | None:
 
 
 @pytest.fixture
-def browser(monkeypatch, settings):
+def browser(live_server, monkeypatch, settings):
+    # Depending on live_server makes the browser close first: a kept-alive connection would
+    # otherwise hold a server thread, and its database connection, past the test.
     reason = _unavailable()
     if reason:
         if os.environ.get("CI"):
@@ -70,6 +73,9 @@ def browser(monkeypatch, settings):
             yield instance
         finally:
             instance.close()
+            # Database work done while Playwright's loop ran may have opened a connection in
+            # its context; close it so the test database can be dropped at the end.
+            connections.close_all()
 
 
 def sign_in(browser, live_server, username):
