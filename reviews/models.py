@@ -200,9 +200,16 @@ class Verdict(models.Model):
 
 
 class Evidence(models.Model):
-    """A source gathered for a verdict, with whether it supports or refutes the claim."""
+    """A source gathered for a claim's verdict, with whether it supports or refutes the claim.
 
-    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="evidence")
+    Checkers often collect sources before writing anything, so evidence belongs to the claim
+    and joins the verdict when the draft is created (``verdict`` is empty until then).
+    """
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="evidence")
+    verdict = models.ForeignKey(
+        Verdict, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
     source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=10, choices=EvidenceStance.choices)
     note = models.TextField(blank=True)
@@ -221,7 +228,13 @@ class Evidence(models.Model):
                 condition=Q(stance__in=EvidenceStance.values), name="evidence_stance_valid"
             ),
             models.UniqueConstraint(fields=["verdict", "source"], name="evidence_unique_source"),
+            models.UniqueConstraint(
+                fields=["claim", "source"],
+                condition=Q(verdict__isnull=True),
+                name="evidence_unique_source_before_verdict",
+            ),
         ]
+        indexes = [models.Index(fields=["claim", "verdict"])]
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source}"

@@ -171,10 +171,14 @@ def claim_page(claim_id: int) -> ClaimPage:
         .order_by("-created_at")
     )
     current = next((v for v in verdicts if v.state != VerdictState.RETRACTED), None)
-    evidence: list[Evidence] = []
+    evidence = list(
+        Evidence.objects.filter(
+            Q(verdict__isnull=True) | Q(verdict=current) if current else Q(verdict__isnull=True),
+            claim=claim,
+        ).select_related("source", "added_by")
+    )
     verdict_history: list[Any] = []
     if current is not None:
-        evidence = list(current.evidence.select_related("source", "added_by"))
         verdict_history = list(
             current.history.select_related("history_user").order_by("-history_date")[:50]
         )

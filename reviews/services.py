@@ -188,6 +188,12 @@ def verdict_create(
         author=acting_user(actor),
     )
     save_audited(verdict, actor=actor, reason="Draft verdict created")
+    # Evidence gathered before the draft existed joins it.
+    for item in Evidence.objects.filter(claim=claim, verdict__isnull=True):
+        item.verdict = verdict
+        save_audited(
+            item, actor=actor, reason="Joined the draft verdict", update_fields=["verdict"]
+        )
     return verdict
 
 
@@ -357,6 +363,7 @@ def evidence_add(
     """Attach a source to a verdict as supporting, refuting or context."""
     check(actor, Action.EVIDENCE_ADD, verdict)
     evidence = Evidence(
+        claim_id=verdict.claim_id,
         verdict=verdict,
         source=source,
         stance=stance,
@@ -371,21 +378,39 @@ def evidence_add(
 def evidence_add_source(
     *,
     actor: Actor,
-    verdict: Verdict,
+    claim: Claim,
     url: str,
     title: str,
     outlet: str = "",
     stance: str,
     note: str = "",
 ) -> Evidence:
-    """Attach the source at ``url`` (recorded first if it is new) to a verdict as evidence."""
-    check(actor, Action.EVIDENCE_ADD, verdict)
-    if Evidence.objects.filter(verdict=verdict, source__url=url.strip()).exists():
-        raise ValidationError({"url": "This source is already in the evidence."})
+    """Record the source at ``url`` (created first if new) as evidence on a claim.
+
+    It joins the claim's current verdict, or waits for the draft when there is none yet; the
+    person who may start that verdict (the checker holding the claim, or an editor) may
+    gather its evidence.
+    """
+    verdict = claim.verdicts.exclude(state=VerdictState.RETRACTED).order_by("-created_at").first()
+    if verdict is not None:
+        check(actor, Action.EVIDENCE_ADD, verdict)
+        if verdict.state not in EDITABLE_VERDICT_STATES:
+            raise ValidationError("Evidence is added while the verdict is a draft or submitted.")
+    else:
+        check(actor, Action.VERDICT_CREATE, claim)
     source, _ = source_get_or_create(actor=actor, url=url, title=title, outlet=outlet)
-    if Evidence.objects.filter(verdict=verdict, source=source).exists():
+    if Evidence.objects.filter(claim=claim, verdict=verdict, source=source).exists():
         raise ValidationError({"url": "This source is already in the evidence."})
-    return evidence_add(actor=actor, verdict=verdict, source=source, stance=stance, note=note)
+    evidence = Evidence(
+        claim=claim,
+        verdict=verdict,
+        source=source,
+        stance=stance,
+        note=note.strip(),
+        added_by=acting_user(actor),
+    )
+    save_audited(evidence, actor=actor, reason="Evidence added")
+    return evidence
 
 
 @transaction.atomic
@@ -413,7 +438,8 @@ def verdict_reuse(*, actor: Actor, claim: Claim, original: Verdict) -> Verdict:
             else original.explanation
         ),
     )
-    for item in original.evidence.all():
+    have = set(verdict.evidence.values_list("source_id", flat=True))
+    for item in original.evidence.exclude(source_id__in=have).select_related("source"):
         evidence_add(
             actor=actor, verdict=verdict, source=item.source, stance=item.stance, note=item.note
         )

@@ -156,9 +156,9 @@ def _claim_response(
         "claim": page.claim,
         "current": current,
         "can_write": can_write,
-        "can_add_evidence": editable
-        and current is not None
-        and can(user, Action.EVIDENCE_ADD, current),
+        "can_add_evidence": (
+            can_write if current is None else editable and can(user, Action.EVIDENCE_ADD, current)
+        ),
         "can_reuse": current is None and can_write,
         "is_editor": editor,
         "can_approve": editor
@@ -235,15 +235,11 @@ def verdict_save(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
-    current = _current_verdict(claim)
     form = EvidenceForm(request.POST)
-    if current is None:
-        form.add_error(None, "Save a draft verdict first: evidence is gathered for a verdict.")
-        return _claim_response(request, pk, evidence_form=form)
     if not form.is_valid():
         return _claim_response(request, pk, evidence_form=form)
     try:
-        services.evidence_add_source(actor=request.user, verdict=current, **form.cleaned_data)
+        services.evidence_add_source(actor=request.user, claim=claim, **form.cleaned_data)
     except ValidationError as exc:
         _add_errors(form, exc)
         return _claim_response(request, pk, evidence_form=form)

@@ -1,6 +1,6 @@
 """The whole review in a real browser: Playwright driving Debian's Chromium against live_server.
 
-A checker signs in, takes the next claim, drafts a verdict, adds evidence and submits; an
+A checker signs in, takes the next claim, adds evidence, drafts a verdict and submits; an
 editor returns it with a comment; the checker fixes it; another editor approves and publishes,
 then corrects it; the history shows both versions. Screenshots go to var/screenshots/.
 
@@ -104,14 +104,6 @@ def test_checker_and_editors_take_a_claim_to_a_corrected_verdict(browser, live_s
     # The claim with most appearances is at the top of an otherwise equal queue.
     assert "Ferry fares rose 30%" in checker.get_by_role("heading", level=1).inner_text()
 
-    checker.get_by_label("Rating").select_option("mostly_false")
-    checker.get_by_label("Headline").fill("Fares rose by a third of that")
-    checker.get_by_label("Explanation").fill("The operator's **tariff table** shows 10%.")
-    # htmx renders the preview as the checker types.
-    checker.locator("#explanation-preview strong").wait_for()
-    checker.get_by_role("button", name="Save draft").click()
-    checker.wait_for_selector("text=Draft saved.")
-
     checker.get_by_label("URL", exact=True).fill("https://ferries.example.org/tariffs-2025")
     checker.get_by_label("Title", exact=True).fill("Tariff table 2025")
     checker.get_by_label("Outlet", exact=True).fill("Ferry operator")
@@ -119,6 +111,16 @@ def test_checker_and_editors_take_a_claim_to_a_corrected_verdict(browser, live_s
     checker.get_by_label("Note", exact=True).fill("Table 3, adult single fare.")
     checker.get_by_role("button", name="Add evidence").click()
     checker.get_by_role("link", name="Tariff table 2025").wait_for()
+    assert checker.get_by_role("heading", name="Evidence (1)").is_visible()
+
+    checker.get_by_label("Rating").select_option("mostly_false")
+    checker.get_by_label("Headline").fill("Fares rose by a third of that")
+    checker.get_by_label("Explanation").fill("The operator's **tariff table** shows 10%.")
+    # htmx renders the preview as the checker types.
+    checker.locator("#explanation-preview strong").wait_for()
+    checker.get_by_role("button", name="Save draft").click()
+    checker.wait_for_selector("text=Draft saved.")
+    # The evidence gathered first is now the draft's.
     assert checker.get_by_role("heading", name="Evidence (1)").is_visible()
 
     checker.get_by_role("button", name="Submit for approval").click()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from reviews.models import Verdict, VerdictState
+from reviews.models import Evidence, Verdict, VerdictState
 from reviews.services import assignment_create, verdict_update
 from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
 
@@ -102,3 +102,37 @@ def test_only_the_holder_can_start_a_verdict(checker, other_checker, held_claim)
     )
     assert response.status_code == 403
     assert not Verdict.objects.filter(claim=held_claim).exists()
+
+
+def test_evidence_gathered_before_the_draft_joins_it(checker, held_claim):
+    client = signed_in(checker)
+    evidence = {
+        "url": "https://stats.example.org/table-7",
+        "title": "Table 7",
+        "outlet": "Statistics office",
+        "stance": "refutes",
+        "note": "Row 12.",
+    }
+    response = client.post(reverse("queue:evidence_add", args=[held_claim.pk]), evidence)
+    assert response.status_code == 302
+    item = Evidence.objects.get(claim=held_claim)
+    assert item.verdict is None
+    again = client.post(reverse("queue:evidence_add", args=[held_claim.pk]), evidence)
+    assert "already in the evidence" in again.content.decode()
+    client.post(reverse("queue:verdict_save", args=[held_claim.pk]), {**VERDICT, "action": "save"})
+    item.refresh_from_db()
+    assert item.verdict == Verdict.objects.get(claim=held_claim)
+    page = client.get(reverse("queue:claim", args=[held_claim.pk])).content.decode()
+    assert "Table 7" in page
+
+
+def test_evidence_needs_a_url_and_title(checker, held_claim):
+    response = signed_in(checker).post(
+        reverse("queue:evidence_add", args=[held_claim.pk]),
+        {"url": "not a url", "title": "", "stance": "supports", "note": "kept note"},
+    )
+    html = response.content.decode()
+    assert 'id="id_url_error"' in html
+    assert 'id="id_title_error"' in html
+    assert "kept note" in html
+    assert not Evidence.objects.exists()
