@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import random
 import statistics
 import time
@@ -124,6 +125,9 @@ class Command(BaseCommand):
             "queue_page_filtered_ms": _summary(filtered_ms),
             "take_next_ms": _summary(take_ms),
             "queue_page_queries": queue_queries,
+            # Timings are wall-clock: a busy machine inflates them, so say how busy it was.
+            "load_average_1m": round(os.getloadavg()[0], 2),
+            "cpus": os.cpu_count(),
             "setup_seconds": setup_seconds,
             "queue_stats_rebuild_seconds": rebuild_seconds,
         }
