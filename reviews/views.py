@@ -209,9 +209,11 @@ def verdict_save(request: HttpRequest, pk: int) -> HttpResponse:
                 expected_revision=data["revision"] or 0,
                 **fields,
             )
-        if request.POST.get("action") == "submit":
+        if request.POST.get("action") == "submit" and verdict.state == VerdictState.DRAFT:
             services.verdict_submit(actor=request.user, verdict=verdict)
             messages.success(request, "Verdict submitted for approval.")
+        elif verdict.state == VerdictState.SUBMITTED:
+            messages.success(request, "Saved; the verdict is awaiting approval.")
         else:
             messages.success(request, "Draft saved.")
     except services.StaleVerdictError as exc:

@@ -136,3 +136,18 @@ def test_evidence_needs_a_url_and_title(checker, held_claim):
     assert 'id="id_title_error"' in html
     assert "kept note" in html
     assert not Evidence.objects.exists()
+
+
+def test_editing_a_submitted_verdict_keeps_it_submitted(checker, held_claim):
+    client = signed_in(checker)
+    url = reverse("queue:verdict_save", args=[held_claim.pk])
+    client.post(url, {**VERDICT, "action": "submit"})
+    verdict = Verdict.objects.get(claim=held_claim)
+    assert verdict.state == VerdictState.SUBMITTED
+    response = client.post(
+        url, {**VERDICT, "headline": "Sharper", "revision": verdict.revision, "action": "submit"},
+        follow=True,
+    )  # fmt: skip
+    assert "awaiting approval" in response.content.decode()
+    verdict.refresh_from_db()
+    assert (verdict.state, verdict.headline) == (VerdictState.SUBMITTED, "Sharper")
