@@ -264,13 +264,14 @@ def expected_flags(claims: list[Claim]) -> set[tuple[int, int, str]]:
     return found
 
 
-def wait_for(condition, timeout: float, what: str, workers: Workers) -> None:
+def wait_for(condition, timeout, describe, workers):
+    """Poll until ``condition()``; on timeout, fail with ``describe()`` and the worker logs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.02)
-    raise AssertionError(f"{what} within {timeout}s\n--- worker logs ---\n{workers.logs()}")
+    raise AssertionError(f"after {timeout}s: {describe()}\n--- worker logs ---\n{workers.logs()}")
 
 
 def states(ids: list[int]) -> Counter[str]:
@@ -292,7 +293,7 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
     wait_for(
         lambda: states(created)[AnalysisState.DONE] >= 5,
         60,
-        "the first worker analysed no claims",
+        lambda: f"the first worker analysed too few claims: {dict(states(created))}",
         workers,
     )
     # Freeze the worker where it stands and make sure a delivered, unacknowledged message (the
@@ -328,18 +329,18 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
     # the sweep can bring those claims back. A fresh worker runs it as beat would send it.
     server.start()
     assert server.client().dbsize() == 0
-    oldest_wait = (
-        STALE_AFTER_S
-        - (timezone.now() - Claim.objects.get(pk=created[-1]).analysis_requested_at).total_seconds()
-    )
-    time.sleep(max(0.0, oldest_wait + 0.1))
+    # The sweep only takes claims pending longer than the worker's window: let the last save
+    # age past it.
+    last_request = Claim.objects.get(pk=created[-1]).analysis_requested_at
+    until_stale = STALE_AFTER_S - (timezone.now() - last_request).total_seconds()
+    time.sleep(max(0.0, until_stale + 0.1))
     workers.start()
     sweep_analysis.delay()
     swept_at = time.monotonic()
     wait_for(
         lambda: states(created) == Counter({AnalysisState.DONE: len(created)}),
         60,
-        f"claims were still not analysed: {dict(states(created))}",
+        lambda: f"claims are still not all analysed: {dict(states(created))}",
         workers,
     )
 
