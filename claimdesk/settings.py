@@ -10,6 +10,7 @@ Variables (all optional unless said otherwise):
   ``var/claimdesk.sqlite3``.
 - ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, tasks run
   in-process after commit and the cache is local memory, so nothing but Python is needed.
+- ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
 - ``SECURE_SSL_REDIRECT``, ``SECURE_HSTS_SECONDS``, ``CSRF_TRUSTED_ORIGINS``, ``LOG_LEVEL``.
 """
 
@@ -157,12 +158,31 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Saving a claim publishes its analysis after commit, inside the user's request, so a publish
+# must give up quickly when the broker is down: the claim stays pending and the sweep enqueues
+# it later. Connection refused fails within milliseconds; the socket timeouts bound a broker that
+# accepts connections but never answers (without them a publish waits forever). No publish
+# retries: each reconnect to a hung broker costs another timeout, redis-py already reconnects a
+# connection a restarted Redis closed, and the sweep is the retry. The worker's BRPOP waits
+# 1 s, inside the 2 s socket timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": 2.0,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
     "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
 }
+# A claim still pending this long after its analysis was requested is enqueued again by the
+# sweep: its message was lost (broker down or restarted) or its worker was killed. With
+# acks_late on Redis such a message only comes back after the visibility timeout, hence a
+# window shorter than that; it should exceed the time the queue takes to drain, or busy claims
+# are analysed twice (harmless, analysis is idempotent, but wasted work).
+ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,56 @@ def claim_flags(claim: Claim) -> list[FlagRow]:
         FlagRow(flag=f, other=o, other_rating=ratings.get(o.pk))
         for f, o in zip(flags, others, strict=True)
     ]
+
+
+# Width of the score buckets in the decision report: fine enough to place a threshold, coarse
+# enough that a desk's first few hundred decisions fill each bucket.
+SCORE_BUCKET = 0.1
+
+
+def flag_decision_report(*, since: datetime.datetime | None = None) -> list[dict[str, Any]]:
+    """Editors' decisions on flags, per kind and method: the labelled pairs that tell whether
+    the matching thresholds are right.
+
+    Each row counts open, confirmed and dismissed flags, the share of decided flags that were
+    confirmed (the precision editors saw), and the same split per score bucket, so a threshold
+    can be moved to where dismissals start to outnumber confirmations.
+    """
+    queryset = Flag.objects.all()
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    buckets: dict[tuple[str, str, int], dict[str, int]] = {}
+    for kind, method, status, score in queryset.order_by().values_list(
+        "kind", "method", "status", "score"
+    ):
+        row = rows.setdefault(
+            (kind, method),
+            {"kind": kind, "method": method, **dict.fromkeys(FlagStatus.values, 0)},
+        )
+        row[status] += 1
+        # The epsilon keeps a score of exactly 0.7 out of the 0.6 bucket (0.7 / 0.1 < 7).
+        bucket = min(int(score / SCORE_BUCKET + 1e-9), round(1 / SCORE_BUCKET) - 1)
+        counts = buckets.setdefault((kind, method, bucket), dict.fromkeys(FlagStatus.values, 0))
+        counts[status] += 1
+    report = []
+    for key in sorted(rows):
+        row = rows[key]
+        row["precision"] = _share(row[FlagStatus.CONFIRMED], row[FlagStatus.DISMISSED])
+        row["by_score"] = [
+            {
+                "min": round(b * SCORE_BUCKET, 2),
+                "max": round((b + 1) * SCORE_BUCKET, 2),
+                **counts,
+                "precision": _share(counts[FlagStatus.CONFIRMED], counts[FlagStatus.DISMISSED]),
+            }
+            for (kind, method, b), counts in sorted(buckets.items())
+            if (kind, method) == key
+        ]
+        report.append(row)
+    return report
+
+
+def _share(confirmed: int, dismissed: int) -> float | None:
+    decided = confirmed + dismissed
+    return round(confirmed / decided, 4) if decided else None
