@@ -303,6 +303,12 @@ def verdict_publish(
         reason="Verdict published",
         by_review=True,
     )
+    # The work is done: the claim leaves its checker's "Assigned to me" list.
+    for assignment in Assignment.objects.filter(
+        claim_id=locked.claim_id, state__in=OPEN_ASSIGNMENT_STATES
+    ):
+        assignment.state = AssignmentState.DONE
+        save_audited(assignment, actor=actor, reason="Verdict published", update_fields=["state"])
     return _refresh(verdict, locked)
 
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from claims.models import ClaimStatus
-from reviews.models import Rating, Verdict, VerdictState
+from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Rating, Verdict, VerdictState
 from reviews.services import assignment_create, verdict_create, verdict_submit
 from tests.factories import UserFactory
 from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
@@ -78,6 +78,8 @@ def test_approve_publish_correct_and_retract(editor, submitted):
     assert submitted.state == VerdictState.PUBLISHED
     assert submitted.published_at is not None
     assert submitted.claim.status == ClaimStatus.PUBLISHED
+    # The checker's assignment is finished, so the claim leaves "Assigned to me".
+    assert not Assignment.objects.filter(claim=submitted.claim, state__in=OPEN_ASSIGNMENT_STATES)
 
     response = client.post(
         reverse("queue:verdict_correct", args=[submitted.pk]),
