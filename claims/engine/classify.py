@@ -54,7 +54,10 @@ class Thresholds:
     # a paraphrase needs more, and some words in common as an anchor.
     semantic_repeat: float = 0.8
     semantic_post_repeat: float = 0.5
-    post_shared_terms: int = 3
+    post_shared_terms: float = 3.0
+    # Cosine below which two texts share nothing in particular; 0..1 overlap is read off
+    # the cosine above it.
+    semantic_floor: float = 0.4
     semantic_min_lexical: float = 0.3
     # Similarity credit for each figure both claims state identically (max two).
     same_quantity_bonus: float = 0.12
@@ -109,8 +112,15 @@ def classify(
     reasons: list[str] = []
     lex = lexical_similarity(a, b)
     sim = lex.score
-    if similarity is not None:
-        sim = max(sim, _clip(float(similarity)))
+    cos = None if similarity is None else _clip(float(similarity))
+    post = a.is_post or b.is_post
+    if cos is not None:
+        # Embedding cosines run higher than word overlap (two claims on one topic reach
+        # 0.6-0.7), so they are rescaled before standing in for it.  In a post the cosine
+        # mixes the chatter in, so it never makes a contradiction cue count there.
+        scaled = max(0.0, (cos - th.semantic_floor) / (1.0 - th.semantic_floor))
+        if not post:
+            sim = max(sim, scaled)
     subjects = compare_subjects(a, b, lex)
     quantities = match_quantities(a, b)
     dates = compare_dates(a, b)
@@ -147,11 +157,12 @@ def classify(
         reasons.append(f"Same subject: {_fmt_terms(subjects.shared)}")
     elif lex.shared:
         reasons.append(f"Shared words: {_fmt_terms(sorted(lex.shared))}")
-    post = a.is_post or b.is_post
     # A post dilutes any overlap score with its chatter; several shared words still tie it
     # to the claim.
     post_anchor = post and (
-        len(lex.shared) >= th.post_shared_terms or lex.score >= th.post_repeat
+        len(lex.shared) >= th.post_shared_terms
+        or lex.score >= th.post_repeat
+        or (cos is not None and cos >= th.semantic_post_repeat)
     )
     related = (
         sim >= th.related or (bool(subjects.shared) and sim >= th.related * 0.75) or post_anchor
@@ -214,7 +225,6 @@ def classify(
                 f"Numbers differ: {m.a.raw} vs {m.b.raw}, but the claims are only loosely related"
             )
 
-    cos = None if similarity is None else _clip(float(similarity))
     repeat_score = lex.score + th.same_quantity_bonus * min(2, len(same))
     if post:
         lexical_repeat = repeat_score >= th.post_repeat or post_anchor
