@@ -5,12 +5,19 @@ an editor, so each rule that fires leaves a sentence in ``reasons`` and the raw
 evidence in ``details``.  The order of reasoning is
 
 1. how much the two texts share (weighted lexical overlap, optionally raised by
-   an external similarity such as an embedding cosine);
+   an external similarity such as an embedding cosine, rescaled);
 2. whether they are about the same subject (a different model code such as
    910C vs 910D makes them merely related);
 3. whether anything makes them incompatible (numbers whose intervals do not
    overlap, negation on one side only, opposite direction, another date);
 4. whether what remains says the same thing (repeat) or just something related.
+
+Two regimes decide step 4.  Two statements repeat each other only when nearly all
+of their content matches (or, with the semantic tier, when their embeddings are
+very close and they still share some words): same-topic statements sharing many
+terms are related, not the same claim.  A social-media post (links, #tags,
+@handles, an embed footer) is a container that may carry a claim among chatter,
+so it repeats a claim when it covers enough of it and nothing contradicts it.
 """
 
 from __future__ import annotations
@@ -54,6 +61,8 @@ class Thresholds:
     # a paraphrase needs more, and some words in common as an anchor.
     semantic_repeat: float = 0.8
     semantic_post_repeat: float = 0.5
+    # Shared content words that tie a post to a claim whatever its length (a float so
+    # that settings can override every threshold with a number).
     post_shared_terms: float = 3.0
     # Cosine below which two texts share nothing in particular; 0..1 overlap is read off
     # the cosine above it.

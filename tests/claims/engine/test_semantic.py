@@ -108,7 +108,7 @@ def test_evaluation_runs_with_the_semantic_tier():
         {"a": claims["c3"], "b": "Hot water is a cure for influenza.", "label": "repeat"},
         {"a": claims["c3"], "b": claims["c2"], "label": "unrelated"},
     ]
-    predictions: list[dict[str, object]] = []
+    predictions = []
     report = evaluate_pairs(pairs, encoder=semantic.encode, predictions=predictions)
     assert [p["predicted"] for p in predictions] == ["repeat", "unrelated"]
-    assert report["overall"]["repeat"]["f1"] == 1.0  # type: ignore[index]
+    assert report["overall"]["repeat"]["f1"] == 1.0
