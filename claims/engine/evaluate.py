@@ -149,13 +149,14 @@ def evaluate_repeats(
     *,
     depth: int = 100,
     encoder: Encoder | None = None,
-    semantic_weight: float = 1.0,
+    fusion: Mapping[str, float] | None = None,
 ) -> dict[str, float]:
     """Index ``claims``, search each query with gold, and report MAP@1/3/k, MRR and latency.
 
     Latency covers analysing the query and searching the index (per query, ms); with an
     ``encoder`` it also covers embedding the query and the vector search, and the result is
-    the reciprocal-rank fusion of both rankings.  MRR is computed over the top ``depth``.
+    the reciprocal-rank fusion of both rankings (``fusion`` overrides the parameters of
+    ``semantic.fuse_rankings``).  MRR is computed over the top ``depth``.
     """
     index = InMemoryIndex()
     for claim_id, text in claims.items():
@@ -181,7 +182,7 @@ def evaluate_repeats(
             from .semantic import fuse_rankings
 
             near = vectors.search(encoder([text])[0], k=max(depth, k))
-            hits = fuse_rankings(hits, near, k=max(depth, k), semantic_weight=semantic_weight)
+            hits = fuse_rankings(hits, near, k=max(depth, k), **dict(fusion or {}))
         timings.append((time.perf_counter() - started) * 1000.0)
         ranked = [str(doc_id) for doc_id, _ in hits]
         evaluated += 1

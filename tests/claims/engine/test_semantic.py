@@ -31,9 +31,17 @@ def test_fusion_prefers_claims_both_rankings_agree_on():
 def test_fusion_weight_tilts_towards_the_semantic_ranking():
     lexical = [("a", 9.0), ("b", 5.0)]
     near = [("b", 0.9), ("a", 0.1)]
-    assert semantic.fuse_rankings(lexical, near, k=1)[0][0] in {"a", "b"}
-    assert semantic.fuse_rankings(lexical, near, k=1, semantic_weight=2.0)[0][0] == "b"
-    assert semantic.fuse_rankings(lexical, near, k=1, semantic_weight=0.5)[0][0] == "a"
+    plain = {"rrf_k": 60.0, "score_weight": 0.0}
+    assert semantic.fuse_rankings(lexical, near, k=1, semantic_weight=2.0, **plain)[0][0] == "b"
+    assert semantic.fuse_rankings(lexical, near, k=1, semantic_weight=0.5, **plain)[0][0] == "a"
+
+
+def test_fusion_cosine_share_breaks_ties_by_closeness():
+    lexical = [("a", 9.0), ("b", 5.0)]
+    near = [("b", 0.95), ("a", 0.2)]
+    tie = semantic.fuse_rankings(lexical, near, k=2, semantic_weight=1.0, score_weight=0.0)
+    assert tie[0][1] == pytest.approx(tie[1][1])
+    assert semantic.fuse_rankings(lexical, near, k=1, semantic_weight=1.0)[0][0] == "b"
 
 
 def test_vector_index_searches_upserts_and_excludes():
