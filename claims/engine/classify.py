@@ -261,6 +261,10 @@ def classify(
             blockers.append("dates differ")
         if (quantities.only_a or quantities.only_b) and not sim > th.one_sided_figure_similarity:
             blockers.append("a figure is stated on one side only")
+        if bool(a.direction_cues) != bool(b.direction_cues) and not semantic_repeat:
+            # "Revenue fell" asserts a change; a claim with no change in it says something else.
+            cues = a.direction_cues or b.direction_cues
+            blockers.append(f"only one side states a direction ({cues[0].word})")
         if lex.length_ratio < th.repeat_length_ratio and not semantic_repeat:
             longer = lex.only_b if len(lex.only_b) > len(lex.only_a) else lex.only_a
             blockers.append("one side says more (" + _fmt_terms(sorted(longer), 5) + ")")

@@ -63,6 +63,10 @@ def test_a_random_post_is_unrelated():
             "Nvidia's revenue from China has fallen sharply because of US export restrictions.",
         ),
         (
+            "Nvidia's revenue from China has fallen sharply because of US export restrictions.",
+            "US export restrictions have sidelined Nvidia's H100 chip in China.",
+        ),
+        (
             "The gap between Chinese and American AI capabilities is narrowing.",
             "Chinese AI models may be only months away from catching up with American models.",
         ),
@@ -73,7 +77,9 @@ def test_a_random_post_is_unrelated():
     ],
 )
 def test_statements_on_one_topic_are_related_not_repeats(a, b):
-    assert label(a, b) == "compatible"
+    result = classify(analyze(a), analyze(b))
+    assert result.label == "compatible", result.reasons
+    assert result.details["lexical_similarity"] >= 0.3  # many shared words all the same
 
 
 def test_a_reprinted_statement_is_still_a_repeat():
