@@ -21,6 +21,7 @@ from typing import Any
 from .classify import LABELS, Thresholds, classify
 from .features import ClaimFeatures, analyze
 from .retrieval import InMemoryIndex
+from .semantic import FusionParams
 
 # Turns texts into unit vectors (rows); ``semantic.encode`` or a stand-in in tests.
 Encoder = Callable[[Sequence[str]], Any]
@@ -149,7 +150,7 @@ def evaluate_repeats(
     *,
     depth: int = 100,
     encoder: Encoder | None = None,
-    fusion: Mapping[str, float] | None = None,
+    fusion: FusionParams | None = None,
 ) -> dict[str, float]:
     """Index ``claims``, search each query with gold, and report MAP@1/3/k, MRR and latency.
 
@@ -182,7 +183,7 @@ def evaluate_repeats(
             from .semantic import fuse_rankings
 
             near = vectors.search(encoder([text])[0], k=max(depth, k))
-            hits = fuse_rankings(hits, near, k=max(depth, k), **dict(fusion or {}))
+            hits = fuse_rankings(hits, near, k=max(depth, k), **(fusion or {}))
         timings.append((time.perf_counter() - started) * 1000.0)
         ranked = [str(doc_id) for doc_id, _ in hits]
         evaluated += 1

@@ -15,7 +15,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 # numpy arrives with the extra; the lexical engine never needs it.  Imported by name so the
 # module type-checks the same with and without the extra installed.
@@ -23,6 +23,7 @@ np: Any = importlib.import_module("numpy") if importlib.util.find_spec("numpy") 
 
 __all__ = [
     "MODEL_NAME",
+    "FusionParams",
     "VectorIndex",
     "available",
     "cosine",
@@ -155,6 +156,14 @@ class VectorIndex:
             if len(out) == k:
                 break
         return out
+
+
+class FusionParams(TypedDict, total=False):
+    """Overrides for ``fuse_rankings`` (e.g. when evaluating other settings)."""
+
+    rrf_k: float
+    semantic_weight: float
+    score_weight: float
 
 
 def fuse_rankings(
