@@ -307,3 +307,29 @@ class Flag(models.Model):
     def other(self, claim_id: int) -> int:
         """The id of the pair's other claim."""
         return self.claim_b_id if claim_id == self.claim_a_id else self.claim_a_id
+
+
+class ClaimEmbedding(models.Model):
+    """A claim's sentence embedding for the optional semantic tier (one row per claim).
+
+    Stored in the database, like the lexical index, so every worker on every machine
+    searches the same vectors; the text hash tells whether the vector still matches the
+    claim's text, and the model name keeps vectors of different models apart.
+    """
+
+    claim = models.OneToOneField(Claim, on_delete=models.CASCADE, related_name="embedding")
+    model_name = models.CharField(max_length=100)
+    text_hash = models.CharField(max_length=64)
+    dimensions = models.PositiveIntegerField()
+    # float32, little-endian, ``dimensions`` values: compact and read straight into numpy.
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(dimensions__gt=0), name="claimembedding_dims_pos"),
+        ]
+        indexes = [models.Index(fields=["model_name", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} vector of claim #{self.claim_id}"

@@ -20,7 +20,7 @@ from .features import ClaimFeatures, DirectionCue, analyze, index_term_counts, i
 from .quantities import Quantity
 from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
 
-ENGINE_VERSION = "lex-1"
+ENGINE_VERSION = "lex-2"
 
 __all__ = [
     "BM25",

@@ -5,12 +5,19 @@ an editor, so each rule that fires leaves a sentence in ``reasons`` and the raw
 evidence in ``details``.  The order of reasoning is
 
 1. how much the two texts share (weighted lexical overlap, optionally raised by
-   an external similarity such as an embedding cosine);
+   an external similarity such as an embedding cosine, rescaled);
 2. whether they are about the same subject (a different model code such as
    910C vs 910D makes them merely related);
 3. whether anything makes them incompatible (numbers whose intervals do not
    overlap, negation on one side only, opposite direction, another date);
 4. whether what remains says the same thing (repeat) or just something related.
+
+Two regimes decide step 4.  Two statements repeat each other only when nearly all
+of their content matches (or, with the semantic tier, when their embeddings are
+very close and they still share some words): same-topic statements sharing many
+terms are related, not the same claim.  A social-media post (links, #tags,
+@handles, an embed footer) is a container that may carry a claim among chatter,
+so it repeats a claim when it covers enough of it and nothing contradicts it.
 """
 
 from __future__ import annotations
@@ -44,9 +51,23 @@ class Thresholds:
               from an unrelated part of a long text
     """
 
-    repeat: float = 0.3
+    repeat: float = 0.7
     related: float = 0.2
     conflict: float = 0.45
+    # A post (links, #tags, an embed footer) repeats a claim when it covers enough of it:
+    # the post's chatter around the claim is not a difference in what is claimed.
+    post_repeat: float = 0.12
+    # Embedding cosines (all-MiniLM-L6-v2): two statements on one topic often reach 0.7, so
+    # a paraphrase needs more, and some words in common as an anchor.
+    semantic_repeat: float = 0.8
+    semantic_post_repeat: float = 0.5
+    # Shared content words that tie a post to a claim whatever its length (a float so
+    # that settings can override every threshold with a number).
+    post_shared_terms: float = 3.0
+    # Cosine below which two texts share nothing in particular; 0..1 overlap is read off
+    # the cosine above it.
+    semantic_floor: float = 0.4
+    semantic_min_lexical: float = 0.3
     # Similarity credit for each figure both claims state identically (max two).
     same_quantity_bonus: float = 0.12
     # Above this (symmetric, Dice) overlap a negation on one side conflicts whatever
@@ -100,8 +121,15 @@ def classify(
     reasons: list[str] = []
     lex = lexical_similarity(a, b)
     sim = lex.score
-    if similarity is not None:
-        sim = max(sim, _clip(float(similarity)))
+    cos = None if similarity is None else _clip(float(similarity))
+    post = a.is_post or b.is_post
+    if cos is not None:
+        # Embedding cosines run higher than word overlap (two claims on one topic reach
+        # 0.6-0.7), so they are rescaled before standing in for it.  In a post the cosine
+        # mixes the chatter in, so it never makes a contradiction cue count there.
+        scaled = max(0.0, (cos - th.semantic_floor) / (1.0 - th.semantic_floor))
+        if not post:
+            sim = max(sim, scaled)
     subjects = compare_subjects(a, b, lex)
     quantities = match_quantities(a, b)
     dates = compare_dates(a, b)
@@ -138,12 +166,23 @@ def classify(
         reasons.append(f"Same subject: {_fmt_terms(subjects.shared)}")
     elif lex.shared:
         reasons.append(f"Shared words: {_fmt_terms(sorted(lex.shared))}")
-    related = sim >= th.related or (bool(subjects.shared) and sim >= th.related * 0.75)
+    # A post dilutes any overlap score with its chatter; several shared words still tie it
+    # to the claim.
+    post_anchor = post and (
+        len(lex.shared) >= th.post_shared_terms
+        or lex.score >= th.post_repeat
+        or (cos is not None and cos >= th.semantic_post_repeat)
+    )
+    related = (
+        sim >= th.related or (bool(subjects.shared) and sim >= th.related * 0.75) or post_anchor
+    )
     if not related:
         reasons.append(f"Little in common (similarity {sim:.2f} below {th.related:.2f})")
         return result("unrelated", 1.0 - sim / max(th.related, 1e-9) * 0.5)
 
-    if subjects.different:
+    # A post names whoever it likes around the claim, so a name on one side only is not
+    # another subject there; a different model code still is.
+    if subjects.different and not (post and subjects.why == "names"):
         reasons.append(
             f"Different subject: {_fmt_terms(subjects.only_a)} vs {_fmt_terms(subjects.only_b)}"
         )
@@ -162,7 +201,7 @@ def classify(
     other_time = dates.years_differ and _another_time(
         a, b, bool(differing), bool(same or consistent)
     )
-    negation_clash = _negation_clash(a, b, lex.dice, th)
+    negation_clash = _negation_clash(a, b, lex.dice, th, post)
     conflict_cues: list[str] = []
     if sim >= th.conflict:
         if differing and not other_time:
@@ -195,38 +234,65 @@ def classify(
                 f"Numbers differ: {m.a.raw} vs {m.b.raw}, but the claims are only loosely related"
             )
 
-    repeat_score = sim + th.same_quantity_bonus * min(2, len(same))
+    repeat_score = lex.score + th.same_quantity_bonus * min(2, len(same))
+    if post:
+        lexical_repeat = repeat_score >= th.post_repeat or post_anchor
+        semantic_repeat = cos is not None and cos >= th.semantic_post_repeat
+        needed = th.post_repeat
+    else:
+        lexical_repeat = repeat_score >= th.repeat
+        semantic_repeat = (
+            cos is not None and cos >= th.semantic_repeat and lex.score >= th.semantic_min_lexical
+        )
+        needed = th.repeat
     blockers: list[str] = []
-    if consistent:
-        blockers.append("a figure is stated differently")
     if differing:
         blockers.append("figures differ")
-    if dates.years_differ or dates.conflict:
-        blockers.append("dates differ")
     if negation_clash:
         blockers.append("negation differs")
-    if (quantities.only_a or quantities.only_b) and not sim > th.one_sided_figure_similarity:
-        blockers.append("a figure is stated on one side only")
-    if lex.length_ratio < th.repeat_length_ratio and similarity is None:
-        longer = lex.only_b if len(lex.only_b) > len(lex.only_a) else lex.only_a
-        blockers.append("one side says more (" + _fmt_terms(sorted(longer), 5) + ")")
     if directions.opposite:
         blockers.append("directions differ")
+    # A post says more than the claim it carries (chatter, a date, other figures), so only
+    # a contradiction keeps it from repeating the claim; two statements must match in full.
+    if not post:
+        if consistent:
+            blockers.append("a figure is stated differently")
+        if dates.years_differ or dates.conflict:
+            blockers.append("dates differ")
+        if (quantities.only_a or quantities.only_b) and not sim > th.one_sided_figure_similarity:
+            blockers.append("a figure is stated on one side only")
+        if bool(a.direction_cues) != bool(b.direction_cues) and not semantic_repeat:
+            # "Revenue fell" asserts a change; a claim with no change in it says something else.
+            cues = a.direction_cues or b.direction_cues
+            blockers.append(f"only one side states a direction ({cues[0].word})")
+        if lex.length_ratio < th.repeat_length_ratio and not semantic_repeat:
+            longer = lex.only_b if len(lex.only_b) > len(lex.only_a) else lex.only_a
+            blockers.append("one side says more (" + _fmt_terms(sorted(longer), 5) + ")")
     details["repeat_score"] = round(repeat_score, 4)
-    if not blockers and repeat_score >= th.repeat:
-        reasons.append(
-            f"Same wording or meaning (similarity {sim:.2f}, repeat score {repeat_score:.2f})"
-        )
+    details["post"] = post
+    if not blockers and (lexical_repeat or semantic_repeat):
+        if post:
+            reasons.append("A social-media post carrying the claim (its extra text is ignored)")
+        if semantic_repeat and not lexical_repeat:
+            reasons.append(
+                f"Same meaning in other words (embedding similarity {cos:.2f}, "
+                f"word overlap {lex.score:.2f})"
+            )
+        else:
+            reasons.append(
+                f"Same wording (word overlap {lex.score:.2f}, repeat score {repeat_score:.2f})"
+            )
         if directions.same:
             reasons.append(f"Same direction: {', '.join(directions.same)}")
+        strength = max(repeat_score, cos or 0.0)
         return result(
-            "repeat", 0.55 + 0.45 * min(1.0, (repeat_score - th.repeat) / max(1e-9, 1 - th.repeat))
+            "repeat", 0.55 + 0.45 * min(1.0, max(0.0, strength - needed) / max(1e-9, 1 - needed))
         )
     if blockers:
         reasons.append("Related but not the same claim: " + "; ".join(blockers))
     else:
         reasons.append(
-            f"Related but not the same claim (repeat score {repeat_score:.2f} below {th.repeat:.2f})"
+            f"Related but not the same claim (repeat score {repeat_score:.2f} below {needed:.2f})"
         )
     if quantities.only_a or quantities.only_b:
         extra_raw = [q.raw for q in quantities.only_a + quantities.only_b]
@@ -234,18 +300,26 @@ def classify(
     return result("compatible", 0.5 + 0.4 * min(1.0, sim))
 
 
-def _negation_clash(a: ClaimFeatures, b: ClaimFeatures, dice: float, th: Thresholds) -> bool:
+def _negation_clash(
+    a: ClaimFeatures, b: ClaimFeatures, dice: float, th: Thresholds, post: bool = False
+) -> bool:
     """One claim denies what the other asserts.
 
     A "not" somewhere in a long post is only a contradiction when what it negates
-    is also talked about on the other side (or the texts are near-identical).
+    is also talked about on the other side (or the texts are near-identical).  In a
+    post the negation's window easily runs into a name from the next sentence, so
+    there the negated words must include something said about the subject, not
+    just the subject itself.
     """
     if a.negated == b.negated:
         return False
     negated, other = (a, b) if a.negated else (b, a)
     if dice >= th.negation_any_scope_similarity:
         return True
-    return bool(set(negated.negation_scope) & set(other.terms))
+    hit = set(negated.negation_scope) & set(other.terms)
+    if post:
+        hit -= a.subject_stems | b.subject_stems
+    return bool(hit)
 
 
 def _another_time(

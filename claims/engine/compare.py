@@ -205,6 +205,10 @@ def match_quantities(a: ClaimFeatures, b: ClaimFeatures) -> QuantityComparison:
                 pairs = greedy
     else:
         pairs = _greedy_pairs(qa, qb)
+    # Two different counted nouns ("100,000 derivative models" vs "300 million times") are
+    # one measure only when the other claim talks about that noun too ("downloaded ... 300
+    # million times" vs "300 million downloads"); otherwise they are separate facts.
+    pairs = [(i, j) for i, j in pairs if _same_measure(qa[i], qb[j], a, b)]
     used_a = {i for i, _ in pairs}
     used_b = {j for _, j in pairs}
     matches = [QuantityMatch(qa[i], qb[j], _status(qa[i], qb[j])) for i, j in pairs]
@@ -219,6 +223,12 @@ def match_quantities(a: ClaimFeatures, b: ClaimFeatures) -> QuantityComparison:
     only_a = [q for q in only_a if all(q is not m for m, _ in extra_b)]
     only_b = [q for q in only_b if all(q is not m for m, _ in extra_a)]
     return QuantityComparison(matches, only_a, only_b)
+
+
+def _same_measure(x: Quantity, y: Quantity, a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    if _unit_affinity(x, y) != 1:
+        return True
+    return (y.unit is not None and y.unit in a.terms) or (x.unit is not None and x.unit in b.terms)
 
 
 def _match_years(

@@ -14,14 +14,20 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .classify import LABELS, Thresholds, classify
 from .features import ClaimFeatures, analyze
 from .retrieval import InMemoryIndex
+from .semantic import FusionParams
+
+# Turns texts into unit vectors (rows); ``semantic.encode`` or a stand-in in tests.
+Encoder = Callable[[Sequence[str]], Any]
 
 __all__ = [
+    "Encoder",
     "evaluate_pairs",
     "evaluate_repeats",
     "load_jsonl",
@@ -143,15 +149,25 @@ def evaluate_repeats(
     k: int = 5,
     *,
     depth: int = 100,
+    encoder: Encoder | None = None,
+    fusion: FusionParams | None = None,
 ) -> dict[str, float]:
     """Index ``claims``, search each query with gold, and report MAP@1/3/k, MRR and latency.
 
-    Latency covers analysing the query and searching the index (per query, ms).
-    MRR is computed over the top ``depth`` results.
+    Latency covers analysing the query and searching the index (per query, ms); with an
+    ``encoder`` it also covers embedding the query and the vector search, and the result is
+    the reciprocal-rank fusion of both rankings (``fusion`` overrides the parameters of
+    ``semantic.fuse_rankings``).  MRR is computed over the top ``depth``.
     """
     index = InMemoryIndex()
     for claim_id, text in claims.items():
         index.add(claim_id, analyze(text))
+    vectors = None
+    if encoder is not None:
+        from .semantic import VectorIndex
+
+        ids = list(claims)
+        vectors = VectorIndex(ids, encoder([claims[i] for i in ids]))
     cutoffs = sorted({1, 3, 5, k})
     ap_sums = dict.fromkeys(cutoffs, 0.0)
     rr_sum = 0.0
@@ -163,6 +179,11 @@ def evaluate_repeats(
             continue
         started = time.perf_counter()
         hits = index.search(analyze(text), k=max(depth, k))
+        if encoder is not None and vectors is not None:
+            from .semantic import fuse_rankings
+
+            near = vectors.search(encoder([text])[0], k=max(depth, k))
+            hits = fuse_rankings(hits, near, k=max(depth, k), **(fusion or {}))
         timings.append((time.perf_counter() - started) * 1000.0)
         ranked = [str(doc_id) for doc_id, _ in hits]
         evaluated += 1
@@ -206,18 +227,41 @@ def evaluate_pairs(
     pairs: Iterable[Mapping[str, object]],
     *,
     thresholds: Thresholds | None = None,
+    encoder: Encoder | None = None,
+    predictions: list[dict[str, object]] | None = None,
 ) -> dict[str, object]:
-    """Classify every pair and report P/R/F1 for repeat and conflict, overall and per source."""
+    """Classify every pair and report P/R/F1 for repeat and conflict, overall and per source.
+
+    With an ``encoder`` each pair's embedding cosine is passed to ``classify`` (the semantic
+    tier); ``predictions``, when given, receives one ``{id, predicted, score, reasons}`` row
+    per pair.
+    """
+    pairs = list(pairs)
+    cosines: list[float | None] = [None] * len(pairs)
+    if encoder is not None:
+        texts = list(dict.fromkeys(str(p[key]) for p in pairs for key in ("a", "b")))
+        matrix = encoder(texts)
+        row = {text: i for i, text in enumerate(texts)}
+        cosines = [float(matrix[row[str(p["a"])]] @ matrix[row[str(p["b"])]]) for p in pairs]
     gold: list[str] = []
     predicted: list[str] = []
     sources: list[str] = []
     cache: dict[str, ClaimFeatures] = {}
-    for pair in pairs:
+    for pair, cos in zip(pairs, cosines, strict=True):
         a_text, b_text = str(pair["a"]), str(pair["b"])
         fa = cache.get(a_text) or analyze(a_text)
         cache[a_text] = fa
         fb = analyze(b_text)
-        result = classify(fa, fb, thresholds=thresholds)
+        result = classify(fa, fb, similarity=cos, thresholds=thresholds)
+        if predictions is not None:
+            predictions.append(
+                {
+                    "id": pair.get("id"),
+                    "predicted": result.label,
+                    "score": result.score,
+                    "reasons": list(result.reasons),
+                }
+            )
         gold.append(str(pair["label"]))
         predicted.append(result.label)
         sources.append(str(pair.get("source", "all")))

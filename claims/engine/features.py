@@ -17,6 +17,7 @@ from .normalize import (
     clean_text_with_posted_year,
     is_identifier,
     is_number,
+    looks_like_post,
     stem,
     tokenize,
     words,
@@ -73,6 +74,8 @@ class ClaimFeatures:
     # Year of an embedded post's footer: context only, never compared or indexed
     # (indexing it did not help consistently on held-out data).
     posted_year: int | None = None
+    # A social-media post (links, #tags, @handles, an embed footer) rather than a statement.
+    is_post: bool = False
 
 
 # Direction lexicon: base forms, stemmed at import time so every inflection hits.
@@ -257,6 +260,7 @@ def analyze(text: str) -> ClaimFeatures:
         subject_stems=subject_stems,
         target_years=tuple(dict.fromkeys(target_years)),
         posted_year=posted_year,
+        is_post=posted_year is not None or looks_like_post(text),
     )
 
 

@@ -20,6 +20,7 @@ __all__ = [
     "clean_text_with_posted_year",
     "is_identifier",
     "is_number",
+    "looks_like_post",
     "stem",
     "tokenize",
     "word_pairs",
@@ -95,6 +96,17 @@ def clean_text_with_posted_year(text: str) -> tuple[str, int | None]:
     # Tokenised corpora split possessives and contractions ("Huawei ' s", "don ' t").
     out = re.sub(r"(\w) ' (s|t|re|ve|ll|d|m)\b", r"\1'\2", out)
     return _SPACES_RE.sub(" ", out).strip(), posted
+
+
+def looks_like_post(text: str) -> bool:
+    """Whether a text carries social-media markup: a link, an embed footer, #tags or @handles.
+
+    A post is a container: it may carry a claim among chatter, so whether it repeats a claim
+    is judged by how much of the claim it covers, not by how much more it says.
+    """
+    return bool(
+        _URL_RE.search(text) or _EMBED_FOOTER_RE.search(text) or _HASH_MENTION_RE.search(text)
+    )
 
 
 # A compact general-purpose English stopword list (function words only).  Negation

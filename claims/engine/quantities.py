@@ -189,7 +189,10 @@ _QUALIFIERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "max",
         ),
         (
-            r"just over|more than|greater than|higher than|larger than|over|above|exceeding|in excess of|upwards of|beyond",
+            r"just over|more than|greater than|higher than|larger than|over|above|exceeding|in excess of|upwards of|beyond"
+            # Passing a mark is a lower bound ("has passed 300 million downloads"); a bare
+            # "passed 12 bills" is a count, hence the perfect tense.
+            r"|(?:has|have|had)\s+passed|surpassed|topped|exceeded",
             "gt",
         ),
         (r"just under|less than|fewer than|lower than|smaller than|under|below|shy of", "lt"),
