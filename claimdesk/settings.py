@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "sources",
     "claims",
     "reviews",
@@ -197,6 +201,55 @@ MATCHING_THRESHOLDS: dict[str, float] = {
     for name in ("repeat", "related", "conflict")
     if env_str(f"MATCHING_{name.upper()}_THRESHOLD", default="")
 }
+
+# Publisher REST API (/api/v1/). Publishers authenticate with bearer tokens; a session is
+# accepted for editors and fact-checkers only, so staff can browse the API and its docs.
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claimdesk.api.authentication.BearerTokenAuthentication",
+        "claimdesk.api.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claimdesk.api.access.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["claimdesk.api.throttling.CallerRateThrottle"],
+    # Counted in the default cache: Redis when REDIS_URL is set, so all web processes share it.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_str("API_RATE_LIMIT", default="1200/hour"),
+        "submit": env_str("API_SUBMIT_RATE_LIMIT", default="120/hour"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "claimdesk.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "Claimdesk publisher API",
+    "DESCRIPTION": "Published fact-checks (schema.org ClaimReview), claims, sources and claim "
+    "submission. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "FlagStatusEnum": "claims.models.FlagStatus",
+        "FlagKindEnum": "claims.models.FlagKind",
+        "AnalysisStateEnum": "claims.models.AnalysisState",
+    },
+    # Swagger UI from the installed sidecar package: the docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Who publishes the fact-checks, as named in ClaimReview JSON-LD (schema.org author), and the
+# public page of a review: "{id}" is replaced by the verdict id. Without a template the API's
+# own URL for the review is used.
+CLAIMREVIEW_AUTHOR_NAME = env_str("CLAIMREVIEW_AUTHOR_NAME", default="Claimdesk")
+CLAIMREVIEW_AUTHOR_URL = env_str("CLAIMREVIEW_AUTHOR_URL", default="")
+CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
 
 LOGGING = {
     "version": 1,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from claimdesk.permissions import is_editor
 from claims.admin import apply_formset_through_services, report_errors
 from reviews import services
-from reviews.models import Assignment, Evidence, Verdict
+from reviews.models import ApiScope, ApiToken, Assignment, Evidence, Verdict
 
 CONTENT_FIELDS = ("rating", "headline", "explanation")
 
@@ -161,3 +164,99 @@ class AssignmentAdmin(SimpleHistoryAdmin):
             )
             obj.pk = created.pk
             obj.refresh_from_db()
+
+
+class ApiTokenForm(forms.ModelForm[ApiToken]):
+    scope_choices = forms.MultipleChoiceField(
+        label="Scopes",
+        choices=ApiScope.choices,
+        initial=[ApiScope.READ],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("user", "name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(SimpleHistoryAdmin):
+    """Editors issue tokens (the token is shown once, in the confirmation message) and revoke
+    them; a token is never edited or deleted, so its history says who used what when."""
+
+    list_display = ("name", "user", "prefix", "scopes", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("scopes",)
+    search_fields = ("name", "user__username", "prefix")
+    list_select_related = ("user",)
+    actions = ("revoke_tokens",)
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "scopes",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiTokenForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else ()
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else ("user", "name", "scope_choices")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_editor(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_editor(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Needed for the revoke action; every field is read-only once issued.
+        return is_editor(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_editor(request.user)
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            return
+        created, token = services.api_token_create(
+            actor=request.user,
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scope_choices"],
+        )
+        obj.pk = created.pk
+        obj.prefix = created.prefix
+        self.message_user(
+            request,
+            format_html(
+                "Token for {}: <code>{}</code> — copy it now, it is not shown again.",
+                created.user,
+                token,
+            ),
+            messages.WARNING,
+        )
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        # The service wrote the row and its history; the admin log entry needs the saved pk.
+        return super().log_addition(request, obj, message)
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(
+            services.api_token_revoke(actor=request.user, api_token=token) for token in queryset
+        )
+        self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)

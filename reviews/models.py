@@ -219,3 +219,87 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source}"
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", "Read published verdicts"
+    SUBMIT = "submit", "Submit claims"
+
+
+# Scopes are stored as one sorted, comma-separated value so the database can check them.
+API_SCOPE_VALUES = ("read", "read,submit", "submit")
+
+
+class ApiToken(models.Model):
+    """A publisher's credential for the REST API.
+
+    Only a SHA-256 digest of the token is stored: the token is high-entropy random, so a plain
+    digest is enough (no salt or slow hash needed), and the database alone cannot authenticate.
+    ``prefix`` is the token's first characters, kept to tell tokens apart in the admin.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the app.")
+    prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.CharField(max_length=20, default=ApiScope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scopes__in=API_SCOPE_VALUES), name="apitoken_scopes_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="apitoken_name_not_empty"),
+            models.CheckConstraint(condition=~Q(token_hash=""), name="apitoken_hash_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split(","))
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiSubmission(models.Model):
+    """A claim a user sent through the API: makes the claim visible to them, and with an
+    ``Idempotency-Key`` lets a retried request return the same claim instead of another."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="apisubmission_unique_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "claim"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → #{self.claim_id}"

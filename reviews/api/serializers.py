@@ -1,0 +1,162 @@
+"""Published verdicts as claim reviews: plain JSON, and schema.org ClaimReview JSON-LD.
+
+Both expect the claim, claimant, tags, appearances (with sources) and evidence (with sources)
+loaded by the view, so a page of reviews costs the same number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from claims.api.serializers import AppearanceSerializer, ClaimantSerializer
+from claims.models import Appearance, Claim, ClaimantKind, Tag
+from reviews.models import RATING_VALUES, Evidence, Rating, Verdict
+from sources.api.serializers import SourceBriefSerializer
+
+BEST_RATING = max(RATING_VALUES.values())
+WORST_RATING = min(RATING_VALUES.values())
+
+
+def review_url(verdict: Verdict, request: Any) -> str:
+    """The review's public address: the configured page, else the API's own URL for it."""
+    template = settings.CLAIMREVIEW_URL_TEMPLATE
+    if template:
+        return str(template).replace("{id}", str(verdict.pk))
+    path = reverse("api:claimreview-detail", kwargs={"pk": verdict.pk})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+class ReviewedClaimSerializer(serializers.ModelSerializer[Claim]):
+    claimant = ClaimantSerializer(allow_null=True)
+    tags: serializers.RelatedField[Tag, Any, Any] = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="name"
+    )
+    appearances = AppearanceSerializer(many=True)
+
+    class Meta:
+        model = Claim
+        fields = ["id", "text", "claimant", "claim_date", "language", "tags", "appearances"]
+
+
+class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
+    source = SourceBriefSerializer()  # type: ignore[assignment]
+
+    class Meta:
+        model = Evidence
+        fields = ["source", "stance", "note"]
+
+
+class RatingSerializer(serializers.Serializer[Verdict]):
+    code = serializers.CharField(source="rating")
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
+    value = serializers.IntegerField(
+        source="rating_value",
+        allow_null=True,
+        help_text=f"{WORST_RATING} (worst) to {BEST_RATING} (best); null for unrated labels.",
+    )
+
+    def get_label(self, verdict: Verdict) -> str:
+        return str(Rating(verdict.rating).label)
+
+
+class ClaimReviewSerializer(serializers.ModelSerializer[Verdict]):
+    url = serializers.SerializerMethodField()
+    claim = ReviewedClaimSerializer()
+    rating = RatingSerializer(source="*")
+    evidence = EvidenceSerializer(many=True)
+
+    class Meta:
+        model = Verdict
+        fields = [
+            "id",
+            "url",
+            "claim",
+            "rating",
+            "headline",
+            "explanation",
+            "evidence",
+            "version",
+            "published_at",
+            "updated_at",
+            "corrected_at",
+            "correction_note",
+        ]
+
+    def get_url(self, verdict: Verdict) -> str:
+        return review_url(verdict, self.context.get("request"))
+
+
+def _creative_work(appearance: Appearance) -> dict[str, Any]:
+    source = appearance.source
+    work: dict[str, Any] = {"@type": "CreativeWork", "headline": source.title}
+    if source.url:
+        work["url"] = source.url
+    if appearance.appeared_on:
+        work["datePublished"] = appearance.appeared_on.isoformat()
+    if source.outlet:
+        work["publisher"] = {"@type": "Organization", "name": source.outlet}
+    return work
+
+
+@extend_schema_field(
+    {"type": "object", "description": "A schema.org ClaimReview (JSON-LD).", "properties": {}}
+)
+class ClaimReviewJSONLDSerializer(serializers.BaseSerializer[Verdict]):
+    """schema.org ClaimReview with Google's required and recommended properties."""
+
+    def to_representation(self, verdict: Verdict) -> dict[str, Any]:
+        claim = verdict.claim
+        author: dict[str, Any] = {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME}
+        if settings.CLAIMREVIEW_AUTHOR_URL:
+            author["url"] = settings.CLAIMREVIEW_AUTHOR_URL
+        rating: dict[str, Any] = {
+            "@type": "Rating",
+            "alternateName": str(Rating(verdict.rating).label),
+        }
+        if verdict.rating_value is not None:
+            rating.update(
+                ratingValue=verdict.rating_value, bestRating=BEST_RATING, worstRating=WORST_RATING
+            )
+        appearances = list(claim.appearances.all())
+        item: dict[str, Any] = {"@type": "Claim", "text": claim.text}
+        if claim.claimant is not None:
+            kind = "Person" if claim.claimant.kind == ClaimantKind.PERSON else "Organization"
+            item["author"] = {"@type": kind, "name": claim.claimant.name}
+        dated = sorted(
+            (a for a in appearances if a.appeared_on), key=lambda a: a.appeared_on or dt.date.min
+        )
+        first = dated[0] if dated else (appearances[0] if appearances else None)
+        first_date = claim.claim_date or (first.appeared_on if first is not None else None)
+        if first_date:
+            item["datePublished"] = first_date.isoformat()
+        if first is not None:
+            item["appearance"] = [_creative_work(a) for a in appearances]
+            item["firstAppearance"] = _creative_work(first)
+        review: dict[str, Any] = {
+            "@context": "https://schema.org",
+            "@type": "ClaimReview",
+            "url": review_url(verdict, self.context.get("request")),
+            "claimReviewed": verdict.headline,
+            "reviewBody": verdict.explanation,
+            "author": author,
+            "reviewRating": rating,
+            "itemReviewed": item,
+            "inLanguage": claim.language,
+            "datePublished": verdict.published_at.date().isoformat()
+            if verdict.published_at
+            else None,
+            "dateModified": verdict.updated_at.isoformat(),
+        }
+        if verdict.corrected_at is not None:
+            review["correction"] = {
+                "@type": "CorrectionComment",
+                "text": verdict.correction_note,
+                "datePublished": verdict.corrected_at.isoformat(),
+            }
+        return review
