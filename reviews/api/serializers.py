@@ -92,16 +92,39 @@ class ClaimReviewSerializer(serializers.ModelSerializer[Verdict]):
         return review_url(verdict, self.context.get("request"))
 
 
+def _appeared_on(appearance: Appearance) -> dt.date | None:
+    """When the claim appeared there: the appearance's own date, else the source's."""
+    return appearance.appeared_on or appearance.source.published_on
+
+
 def _creative_work(appearance: Appearance) -> dict[str, Any]:
     source = appearance.source
     work: dict[str, Any] = {"@type": "CreativeWork", "headline": source.title}
     if source.url:
         work["url"] = source.url
-    if appearance.appeared_on:
-        work["datePublished"] = appearance.appeared_on.isoformat()
+    appeared_on = _appeared_on(appearance)
+    if appeared_on:
+        work["datePublished"] = appeared_on.isoformat()
     if source.outlet:
         work["publisher"] = {"@type": "Organization", "name": source.outlet}
     return work
+
+
+def _claim_author(claim: Claim, first: Appearance | None) -> dict[str, str] | None:
+    """Who made the claim: its claimant; for claims nobody was named for, whoever published it
+    first (the speaker, the source's author or its outlet), as Google asks for an author."""
+    if claim.claimant is not None:
+        kind = "Person" if claim.claimant.kind == ClaimantKind.PERSON else "Organization"
+        return {"@type": kind, "name": claim.claimant.name}
+    if first is None:
+        return None
+    if first.speaker:
+        return {"@type": "Person", "name": first.speaker}
+    if first.source.author:
+        return {"@type": "Person", "name": first.source.author}
+    if first.source.outlet:
+        return {"@type": "Organization", "name": first.source.outlet}
+    return None
 
 
 @extend_schema_field(
@@ -125,14 +148,16 @@ class ClaimReviewJSONLDSerializer(serializers.BaseSerializer[Verdict]):
             )
         appearances = list(claim.appearances.all())
         item: dict[str, Any] = {"@type": "Claim", "text": claim.text}
-        if claim.claimant is not None:
-            kind = "Person" if claim.claimant.kind == ClaimantKind.PERSON else "Organization"
-            item["author"] = {"@type": kind, "name": claim.claimant.name}
-        dated = sorted(
-            (a for a in appearances if a.appeared_on), key=lambda a: a.appeared_on or dt.date.min
+        dated = [a for a in appearances if _appeared_on(a)]
+        first = (
+            min(dated, key=lambda a: _appeared_on(a) or dt.date.max)
+            if dated
+            else (appearances[0] if appearances else None)
         )
-        first = dated[0] if dated else (appearances[0] if appearances else None)
-        first_date = claim.claim_date or (first.appeared_on if first is not None else None)
+        first_date = claim.claim_date or (_appeared_on(first) if first is not None else None)
+        claim_author = _claim_author(claim, first)
+        if claim_author is not None:
+            item["author"] = claim_author
         if first_date:
             item["datePublished"] = first_date.isoformat()
         if first is not None:
