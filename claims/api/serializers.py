@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import Appearance, Claim, Claimant, Flag, Tag
@@ -76,6 +77,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
             "updated_at",
         ]
 
+    @extend_schema_field(VerdictBriefSerializer(allow_null=True))
     def get_verdict(self, claim: Claim) -> dict[str, Any] | None:
         published: list[Verdict] = getattr(claim, "published_verdicts", [])
         if not published:
@@ -99,6 +101,7 @@ class ClaimDetailSerializer(ClaimSerializer):
     class Meta(ClaimSerializer.Meta):
         fields = [*ClaimSerializer.Meta.fields, "matches"]
 
+    @extend_schema_field(MatchSerializer(many=True))
     def get_matches(self, claim: Claim) -> list[dict[str, Any]]:
         rows: list[Any] = self.context.get("matches", [])
         return [

@@ -105,9 +105,7 @@ def test_command_refuses_unknown_users_and_scopes(publisher):
     with pytest.raises(CommandError, match="No user"):
         call_command("create_api_token", "nobody", stdout=io.StringIO(), stderr=io.StringIO())
     with pytest.raises(CommandError, match="Scopes"):
-        call_command(
-            "create_api_token", "publisher", "--scopes", "write", stdout=io.StringIO()
-        )
+        call_command("create_api_token", "publisher", "--scopes", "write", stdout=io.StringIO())
 
 
 def test_editor_issues_a_token_in_the_admin_and_sees_it_once(editor_client, publisher, review):
