@@ -1,4 +1,4 @@
-"""Every API route × persona × method answers as this table says.
+"""Every API route, for each persona and method, answers as this table says.
 
 The routes are read from the URL resolver (the ``api`` namespace), so adding a route without a
 row here fails ``test_every_api_route_has_a_row``.
