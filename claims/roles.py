@@ -24,6 +24,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": _ALL,
         "claims.flag": ("view", "change"),
+        # Issue and revoke publishers' API tokens (never delete: revoked tokens keep history).
+        "reviews.apitoken": ("view", "add", "change"),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),

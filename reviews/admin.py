@@ -12,7 +12,6 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from claimdesk.permissions import is_editor
 from claims.admin import apply_formset_through_services, report_errors
 from reviews import services
 from reviews.models import ApiScope, ApiToken, Assignment, Evidence, Verdict
@@ -213,21 +212,10 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields if obj is not None else ("user", "name", "scope_choices")
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_editor(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_editor(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Needed for the revoke action; every field is read-only once issued.
-        return is_editor(request.user)
-
+    # Who may issue and revoke is the editors' model permissions (claims.roles); the services
+    # check the rule table again on every write.
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_editor(request.user)
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
@@ -249,10 +237,6 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
             ),
             messages.WARNING,
         )
-
-    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
-        # The service wrote the row and its history; the admin log entry needs the saved pk.
-        return super().log_addition(request, obj, message)
 
     @admin.action(description="Revoke selected tokens")
     def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
