@@ -303,3 +303,35 @@ class ApiSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → #{self.claim_id}"
+
+
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "claimreview.published", "Published"
+    CORRECTED = "claimreview.corrected", "Corrected"
+    RETRACTED = "claimreview.retracted", "Retracted"
+
+
+class ReviewChange(models.Model):
+    """One entry of the publishers' change feed: a verdict was published, corrected or retracted.
+
+    The id is the feed's sequence. Rows are written by the verdict services under a lock held
+    to commit (see ``reviews.services._record_change``), so they become visible in id order and
+    a reader that resumes after the last id it saw never misses one.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=30, choices=ChangeKind.choices)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="reviewchange_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} verdict {self.verdict_id} v{self.version}"

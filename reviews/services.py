@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from claimdesk.audit import changed_fields, save_audited
@@ -27,7 +27,9 @@ from reviews.models import (
     ApiToken,
     Assignment,
     AssignmentState,
+    ChangeKind,
     Evidence,
+    ReviewChange,
     Verdict,
     VerdictState,
 )
@@ -41,6 +43,23 @@ VERDICT_TRANSITIONS: dict[str, frozenset[str]] = {
     VerdictState.RETRACTED: frozenset(),
 }
 EDITABLE_VERDICT_STATES = (VerdictState.DRAFT, VerdictState.SUBMITTED)
+
+
+# Any fixed number: the PostgreSQL advisory lock that orders writes to the change feed.
+CHANGE_FEED_LOCK = 0x43_44_46_44
+
+
+def _record_change(verdict: Verdict, kind: str) -> ReviewChange:
+    """Append to the publishers' change feed, in the caller's transaction.
+
+    Ids come from a sequence, so two transactions could commit ids out of order and a reader
+    could pass over the smaller one before it is visible. Holding a transaction-level lock from
+    taking the id until commit makes commit order equal id order. (SQLite has one writer.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
+    return ReviewChange.objects.create(verdict=verdict, kind=kind, version=verdict.version)
 
 
 def _lock(verdict: Verdict) -> Verdict:
@@ -222,6 +241,7 @@ def verdict_publish(
     _move(locked, VerdictState.PUBLISHED)
     locked.published_at = published_at or timezone.now()
     save_audited(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
+    _record_change(locked, ChangeKind.PUBLISHED)
     claim_set_status(
         actor=actor,
         claim=locked.claim,
@@ -254,6 +274,7 @@ def verdict_correct(*, actor: Actor, verdict: Verdict, note: str, **fields: Any)
         reason=f"Correction (version {locked.version}): {note.strip()}",
         update_fields=[*changed, "version", "correction_note", "corrected_at"],
     )
+    _record_change(locked, ChangeKind.CORRECTED)
     return _refresh(verdict, locked)
 
 
@@ -272,6 +293,7 @@ def verdict_retract(*, actor: Actor, verdict: Verdict, reason: str) -> Verdict:
         reason=f"Retracted: {reason.strip()}",
         update_fields=["state", "retraction_reason"],
     )
+    _record_change(locked, ChangeKind.RETRACTED)
     claim_set_status(
         actor=actor,
         claim=locked.claim,

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from claimdesk.api.base import ScopedViewSet
+from claimdesk.api.filters import UpdatedSinceFilter
 from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action, is_staff_member
 from claims.api.serializers import (
@@ -46,7 +47,7 @@ class ClaimFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag (slug)")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label="Text search")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Claim
@@ -153,7 +154,7 @@ class FlagFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices)
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices)
     claim = django_filters.NumberFilter(method="filter_claim", label="Claim id (either side)")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Flag

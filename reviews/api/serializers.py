@@ -16,7 +16,15 @@ from rest_framework import serializers
 
 from claims.api.serializers import AppearanceSerializer, ClaimantSerializer
 from claims.models import Appearance, Claim, ClaimantKind, Tag
-from reviews.models import RATING_VALUES, Evidence, Rating, Verdict
+from reviews.models import (
+    RATING_VALUES,
+    ChangeKind,
+    Evidence,
+    Rating,
+    ReviewChange,
+    Verdict,
+    VerdictState,
+)
 from sources.api.serializers import SourceBriefSerializer
 
 BEST_RATING = max(RATING_VALUES.values())
@@ -185,3 +193,38 @@ class ClaimReviewJSONLDSerializer(serializers.BaseSerializer[Verdict]):
                 "datePublished": verdict.corrected_at.isoformat(),
             }
         return review
+
+
+class ReviewChangeSerializer(serializers.ModelSerializer[ReviewChange]):
+    """A change feed entry. ``claim_review`` is the review as it is now, or null once it was
+    retracted; a retraction entry is a tombstone carrying the reason."""
+
+    event = serializers.CharField(source="kind")
+    occurred_at = serializers.DateTimeField(source="created_at")
+    claim_review_id = serializers.IntegerField(source="verdict_id")
+    claim_review = serializers.SerializerMethodField()
+    retraction_reason = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReviewChange
+        fields = [
+            "id",
+            "event",
+            "occurred_at",
+            "claim_review_id",
+            "version",
+            "claim_review",
+            "retraction_reason",
+        ]
+
+    @extend_schema_field(ClaimReviewSerializer(allow_null=True))
+    def get_claim_review(self, change: ReviewChange) -> dict[str, Any] | None:
+        if change.verdict.state != VerdictState.PUBLISHED:
+            return None
+        return ClaimReviewSerializer(change.verdict, context=self.context).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_retraction_reason(self, change: ReviewChange) -> str | None:
+        if change.kind != ChangeKind.RETRACTED:
+            return None
+        return change.verdict.retraction_reason

@@ -2,8 +2,9 @@
 
 from rest_framework.viewsets import ViewSetMixin
 
-from reviews.api.views import ClaimReviewViewSet
+from reviews.api.views import ChangeViewSet, ClaimReviewViewSet
 
 routes: list[tuple[str, type[ViewSetMixin], str]] = [
-    ("claim-reviews", ClaimReviewViewSet, "claimreview")
+    ("claim-reviews", ClaimReviewViewSet, "claimreview"),
+    ("changes", ChangeViewSet, "change"),
 ]

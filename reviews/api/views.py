@@ -13,10 +13,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.serializers import BaseSerializer
 
 from claimdesk.api.base import ScopedViewSet
+from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.api.pagination import SequencePagination
 from claimdesk.api.renderers import JSONLDRenderer
 from claims.models import Appearance
-from reviews.api.serializers import ClaimReviewJSONLDSerializer, ClaimReviewSerializer
-from reviews.models import Evidence, Rating, Verdict, VerdictState
+from reviews.api.serializers import (
+    ClaimReviewJSONLDSerializer,
+    ClaimReviewSerializer,
+    ReviewChangeSerializer,
+)
+from reviews.models import Evidence, Rating, ReviewChange, Verdict, VerdictState
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
@@ -25,7 +31,7 @@ class ClaimReviewFilter(django_filters.FilterSet):
     language = django_filters.CharFilter(field_name="claim__language")
     tag = django_filters.CharFilter(field_name="claim__tags__name", label="Tag (slug)")
     q = django_filters.CharFilter(method="search", label="Text in the claim, headline or body")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Verdict
@@ -66,3 +72,24 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return ClaimReviewJSONLDSerializer if self.wants_jsonld() else ClaimReviewSerializer
+
+
+class ChangeViewSet(mixins.ListModelMixin, ScopedViewSet[ReviewChange]):
+    """The change feed: every publication, correction and retraction, in order.
+
+    Follow ``next`` (``?after=<id>``) to sync; store it and poll it later for newer changes.
+    """
+
+    queryset = ReviewChange.objects.select_related("verdict__claim__claimant").prefetch_related(
+        "verdict__claim__tags",
+        Prefetch(
+            "verdict__claim__appearances", queryset=Appearance.objects.select_related("source")
+        ),
+        Prefetch("verdict__evidence", queryset=Evidence.objects.select_related("source")),
+    )
+    serializer_class = ReviewChangeSerializer
+    pagination_class = SequencePagination
+    filter_backends: list[Any] = []
+
+    def for_publisher(self, queryset: QuerySet[ReviewChange], user: User) -> QuerySet[ReviewChange]:
+        return queryset

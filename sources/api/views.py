@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework import mixins
 
 from claimdesk.api.base import ScopedViewSet
+from claimdesk.api.filters import UpdatedSinceFilter
 from claims.models import Appearance
 from reviews.models import Evidence, VerdictState
 from sources.api.serializers import SourceSerializer
@@ -18,7 +19,7 @@ class SourceFilter(django_filters.FilterSet):
     language = django_filters.CharFilter()
     kind = django_filters.ChoiceFilter(choices=SourceKind.choices)
     q = django_filters.CharFilter(method="search", label="Text in the title, outlet or URL")
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UpdatedSinceFilter()
 
     class Meta:
         model = Source

@@ -166,3 +166,12 @@ def test_the_list_is_paginated(publisher_client, db):
     assert first["count"] == 5 and len(first["results"]) == 2 and first["next"]
     second = publisher_client.get(first["next"]).json()
     assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
+
+
+def test_any_valid_utc_offset_works_and_off_calendar_values_are_field_errors(
+    publisher_client, review
+):
+    # PostgreSQL refuses offsets beyond ±15:59; the filter converts to UTC first.
+    assert listed(publisher_client, updated_since="2000-01-01T00:00:00+17:45") == {review.pk}
+    response = publisher_client.get(LIST, {"updated_since": "9999-12-31T23:00:00-05:00"})
+    assert response.status_code == 400 and "updated_since" in response.json()

@@ -35,6 +35,7 @@ def public_row():
 MATRIX = {
     "claimreview-list": row((200, 200, 200, 200)),
     "claimreview-detail": row((200, 200, 200, 200)),
+    "change-list": row((200, 200, 200, 200)),
     # The detail object is a claim the publisher submitted: theirs, not the other publisher's.
     "claim-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
     "claim-detail": row((200, 404, 200, 200)),

@@ -7,8 +7,11 @@ Hypothesis run inside one test (schemathesis' pytest loader does not support pyt
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -22,7 +25,18 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 EXAMPLES_PER_OPERATION = 30
 
 
-def test_every_operation_conforms_to_the_schema(publisher):
+@pytest.fixture
+def keep_test_connection():
+    # Like Django's test client: a request must not close the connection holding the test's
+    # transaction (on PostgreSQL it would, at the end of each WSGI request).
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_every_operation_conforms_to_the_schema(publisher, keep_test_connection):
     make_review()
     headers = {"Authorization": f"Bearer {issue_token(publisher)}"}
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
