@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from claims.models import Appearance, Claim, Claimant, ClaimStatus, Tag
 from claims.roles import PUBLISHERS
-from reviews.models import Evidence, Rating, Verdict, VerdictState
+from reviews.models import ChangeKind, Evidence, Rating, ReviewChange, Verdict, VerdictState
 from reviews.services import api_token_create
 from sources.models import Source
 
@@ -61,6 +61,9 @@ class Command(BaseCommand):
         user.groups.add(Group.objects.get(name=PUBLISHERS))
         _, token = api_token_create(actor=None, user=user, name="bench", scopes=["read"])
         client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
+        change_ids = list(
+            ReviewChange.objects.filter(verdict_id__in=ids[::97]).values_list("id", flat=True)
+        )
         claim_ids = list(
             Verdict.objects.filter(pk__in=ids[:1000]).values_list("claim_id", flat=True)
         )
@@ -77,6 +80,8 @@ class Command(BaseCommand):
             "claims_list": lambda: "/api/v1/claims/",
             "claims_detail": lambda: f"/api/v1/claims/{rng.choice(claim_ids)}/",
             "sources_list": lambda: "/api/v1/sources/",
+            "changes_feed_start": lambda: "/api/v1/changes/",
+            "changes_feed_resume": lambda: f"/api/v1/changes/?after={rng.choice(change_ids)}",
         }
         rates = {"api": "100000000/hour", "submit": "100000000/hour"}
         measured: dict[str, Any] = {}
@@ -165,6 +170,9 @@ class Command(BaseCommand):
                     Evidence(verdict=v, source=s, stance="context")
                     for v, s in zip(verdicts, sources, strict=True)
                 ]
+            )
+            ReviewChange.objects.bulk_create(
+                [ReviewChange(verdict=v, kind=ChangeKind.PUBLISHED, version=1) for v in verdicts]
             )
             ids.extend(v.pk for v in verdicts)
         return ids
