@@ -46,6 +46,8 @@ class Action(StrEnum):
     API_READ_INTERNAL = "api.read_internal"
     API_TOKEN_CREATE = "api_token.create"  # noqa: S105 - an action name, not a secret
     API_TOKEN_REVOKE = "api_token.revoke"  # noqa: S105 - an action name, not a secret
+    WEBHOOK_MANAGE = "webhook.manage"
+    WEBHOOK_REPLAY = "webhook.replay"
 
 
 def roles_of(user: Actor) -> frozenset[str]:
@@ -147,6 +149,15 @@ _RULES: dict[Action, Rule] = {
     Action.API_READ_INTERNAL: lambda u, o: is_staff_member(u),
     Action.API_TOKEN_CREATE: lambda u, o: is_editor(u),
     Action.API_TOKEN_REVOKE: lambda u, o: is_editor(u),
+    # Publishers manage their own webhook endpoints; editors may manage anyone's.
+    Action.WEBHOOK_MANAGE: lambda u, o: (
+        is_editor(u)
+        or (
+            (is_publisher(u) or is_checker(u))
+            and (o is None or (u is not None and getattr(o, "user_id", None) == u.pk))
+        )
+    ),
+    Action.WEBHOOK_REPLAY: lambda u, o: is_editor(u),
 }
 
 

@@ -160,6 +160,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
+    "deliver-due-webhooks": {"task": "reviews.tasks.deliver_due_webhooks", "schedule": 30.0},
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -250,6 +251,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 CLAIMREVIEW_AUTHOR_NAME = env_str("CLAIMREVIEW_AUTHOR_NAME", default="Claimdesk")
 CLAIMREVIEW_AUTHOR_URL = env_str("CLAIMREVIEW_AUTHOR_URL", default="")
 CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
+# Webhooks to private, loopback or link-local addresses are refused (they would let a publisher
+# probe the internal network) unless this is on, for development and tests.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 LOGGING = {
     "version": 1,

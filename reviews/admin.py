@@ -14,7 +14,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin import apply_formset_through_services, report_errors
 from reviews import services
-from reviews.models import ApiScope, ApiToken, Assignment, Evidence, Verdict
+from reviews.models import (
+    ApiScope,
+    ApiToken,
+    Assignment,
+    Evidence,
+    Verdict,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 CONTENT_FIELDS = ("rating", "headline", "explanation")
 
@@ -244,3 +253,75 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
             services.api_token_revoke(actor=request.user, api_token=token) for token in queryset
         )
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(SimpleHistoryAdmin):
+    """Publishers register endpoints through the API; editors see them and who owns them."""
+
+    list_display = ("url", "user", "events", "created_at", "disabled_at")
+    list_select_related = ("user",)
+    search_fields = ("url", "user__username")
+    readonly_fields = ("user", "url", "events", "created_at", "disabled_at", "disabled_reason")
+    exclude = ("secret",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+class WebhookAttemptInline(admin.TabularInline[WebhookAttempt, WebhookDelivery]):
+    model = WebhookAttempt
+    extra = 0
+    can_delete = False
+    fields = ("attempted_at", "status_code", "error", "duration_ms")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
+    """Every delivery with its attempts; failed ones can be replayed (same webhook-id)."""
+
+    list_display = (
+        "msg_id",
+        "event",
+        "endpoint",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+        "created_at",
+    )
+    list_filter = ("status", "event")
+    list_select_related = ("endpoint",)
+    search_fields = ("msg_id", "endpoint__url")
+    readonly_fields = (
+        "endpoint",
+        "change",
+        "msg_id",
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_status_code",
+        "last_error",
+        "delivered_at",
+        "created_at",
+    )
+    inlines = (WebhookAttemptInline,)
+    actions = ("replay",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Replay selected deliveries")
+    def replay(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
+        for delivery in queryset:
+            services.webhook_delivery_replay(actor=request.user, delivery=delivery)
+        self.message_user(request, f"Replaying {queryset.count()} delivery(ies).", messages.SUCCESS)

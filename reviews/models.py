@@ -335,3 +335,102 @@ class ReviewChange(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.kind} verdict {self.verdict_id} v{self.version}"
+
+
+class WebhookEndpoint(models.Model):
+    """A publisher's URL that receives change events, signed per Standard Webhooks.
+
+    The secret has to be kept in clear: it signs every delivery. It is shown to the publisher
+    only in the response that created the endpoint.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField("URL", max_length=2000)
+    # Comma-separated event names (see ChangeKind); few endpoints, matched in Python.
+    events = models.CharField(max_length=200)
+    secret = models.CharField(max_length=100, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(events=""), name="webhookendpoint_has_events"),
+            models.CheckConstraint(
+                condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a format, not a secret
+                name="webhookendpoint_secret_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def event_set(self) -> frozenset[str]:
+        return frozenset(self.events.split(","))
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row, written in the same transaction as the
+    change, then sent (and retried) by Celery. ``msg_id`` is the ``webhook-id`` header, the same
+    on every attempt so receivers can drop duplicates."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    change = models.ForeignKey(ReviewChange, on_delete=models.CASCADE, related_name="deliveries")
+    msg_id = models.CharField(max_length=40, unique=True)
+    event = models.CharField(max_length=30, choices=ChangeKind.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhookdelivery_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "change"], name="webhookdelivery_one_per_change"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery, kept for the admin."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or self.error}"

@@ -20,8 +20,11 @@ def required_action(view: APIView, request: Request) -> Action:
     return actions.get(getattr(view, "action", None) or "", Action.API_READ)
 
 
-def required_scope(request: Request) -> str:
-    return ApiScope.READ if request.method in ("GET", "HEAD", "OPTIONS") else ApiScope.SUBMIT
+def required_scope(view: APIView, request: Request) -> str:
+    """Reads need ``read``; writes need the view's ``write_scope`` (``submit`` by default)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return ApiScope.READ
+    return str(getattr(view, "write_scope", ApiScope.SUBMIT))
 
 
 class ApiAccess(BasePermission):
@@ -39,7 +42,7 @@ class ApiAccess(BasePermission):
             return False
         token = request.auth
         if isinstance(token, ApiToken):
-            scope = required_scope(request)
+            scope = required_scope(view, request)
             if scope not in token.scope_set:
                 self.message = f"This token does not have the “{scope}” scope."
                 return False

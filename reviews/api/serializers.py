@@ -24,6 +24,7 @@ from reviews.models import (
     ReviewChange,
     Verdict,
     VerdictState,
+    WebhookEndpoint,
 )
 from sources.api.serializers import SourceBriefSerializer
 
@@ -228,3 +229,28 @@ class ReviewChangeSerializer(serializers.ModelSerializer[ReviewChange]):
         if change.kind != ChangeKind.RETRACTED:
             return None
         return change.verdict.retraction_reason
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
+    """A registered endpoint. The signing secret appears only in the response that created it."""
+
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=ChangeKind.choices), allow_empty=False
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "created_at", "disabled_at", "disabled_reason"]
+        read_only_fields = ["created_at", "disabled_at", "disabled_reason"]
+
+    def to_representation(self, instance: WebhookEndpoint) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["events"] = sorted(instance.event_set)
+        return data
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(read_only=True, help_text="Shown once: store it now.")
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]

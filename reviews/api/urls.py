@@ -2,9 +2,10 @@
 
 from rest_framework.viewsets import ViewSetMixin
 
-from reviews.api.views import ChangeViewSet, ClaimReviewViewSet
+from reviews.api.views import ChangeViewSet, ClaimReviewViewSet, WebhookViewSet
 
 routes: list[tuple[str, type[ViewSetMixin], str]] = [
     ("claim-reviews", ClaimReviewViewSet, "claimreview"),
     ("changes", ChangeViewSet, "change"),
+    ("webhooks", WebhookViewSet, "webhook"),
 ]

@@ -6,23 +6,39 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins
+from rest_framework import mixins, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from claimdesk.api.base import ScopedViewSet
 from claimdesk.api.filters import UpdatedSinceFilter
 from claimdesk.api.pagination import SequencePagination
 from claimdesk.api.renderers import JSONLDRenderer
+from claimdesk.permissions import Action
 from claims.models import Appearance
 from reviews.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
     ReviewChangeSerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointSerializer,
 )
-from reviews.models import Evidence, Rating, ReviewChange, Verdict, VerdictState
+from reviews.models import (
+    ApiScope,
+    Evidence,
+    Rating,
+    ReviewChange,
+    Verdict,
+    VerdictState,
+    WebhookEndpoint,
+)
+from reviews.services import webhook_endpoint_create, webhook_endpoint_delete
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
@@ -93,3 +109,54 @@ class ChangeViewSet(mixins.ListModelMixin, ScopedViewSet[ReviewChange]):
 
     def for_publisher(self, queryset: QuerySet[ReviewChange], user: User) -> QuerySet[ReviewChange]:
         return queryset
+
+
+class WebhookViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet[WebhookEndpoint],
+):
+    """Endpoints that receive change events, signed per Standard Webhooks. Each publisher sees
+    and manages its own; the ``read`` scope is enough, as webhooks only push what they may read.
+    """
+
+    queryset = WebhookEndpoint.objects.order_by("-created_at", "-id")
+    serializer_class = WebhookEndpointSerializer
+    filter_backends: list[Any] = []
+    pagination_class = None
+    actions_required = {"create": Action.WEBHOOK_MANAGE, "destroy": Action.WEBHOOK_MANAGE}
+    write_scope = ApiScope.READ
+
+    def for_publisher(
+        self, queryset: QuerySet[WebhookEndpoint], user: User
+    ) -> QuerySet[WebhookEndpoint]:
+        return queryset.filter(user=user)
+
+    def for_staff(
+        self, queryset: QuerySet[WebhookEndpoint], user: User
+    ) -> QuerySet[WebhookEndpoint]:
+        return queryset.filter(user=user)
+
+    @extend_schema(
+        request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = WebhookEndpointSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            endpoint = webhook_endpoint_create(
+                actor=request.user,
+                url=incoming.validated_data["url"],
+                events=incoming.validated_data["events"],
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        body = WebhookEndpointCreatedSerializer(endpoint).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        webhook_endpoint_delete(actor=self.request.user, endpoint=instance)

@@ -107,8 +107,8 @@ def test_the_feed_is_gap_free_under_concurrent_writes(publisher, editor):
     verdicts = [[approved() for _ in range(per_writer)] for _ in range(writers)]
     token = issue_token(publisher, scopes=["read"])
     done = threading.Event()
-    seen: list[int] = []
-    errors: list[BaseException] = []
+    seen = []
+    errors = []
 
     def write(batch, seed):
         rng = random.Random(seed)

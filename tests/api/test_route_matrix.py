@@ -9,20 +9,23 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from reviews.services import webhook_endpoint_create
 from tests.api.conftest import client_for, issue_token, make_review
 
+# A public address written as an IP, so registering it needs no DNS.
+PUBLIC_HOOK = "https://93.184.215.14/hooks/claimdesk"
 PERSONAS = ("anonymous", "publisher", "other_publisher", "checker", "editor")
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
-def row(get, *, post=None):
+def row(get, *, post=None, delete=None):
     """Statuses per method and persona: ``get`` and ``post`` name the authenticated answers
     per persona (publisher, other publisher, checker, editor); other writes are not offered.
     Anonymous callers get 401 from every data route."""
     table = {"GET": dict(zip(PERSONAS, (401, *get), strict=True))}
     for method in WRITES:
-        answers = post if method == "POST" and post else (405, 405, 405, 405)
+        answers = {"POST": post, "DELETE": delete}.get(method) or (405, 405, 405, 405)
         table[method] = dict(zip(PERSONAS, (401, *answers), strict=True))
     return table
 
@@ -43,6 +46,9 @@ MATRIX = {
     "source-detail": row((200, 200, 200, 200)),
     "flag-list": row((403, 403, 200, 200)),
     "flag-detail": row((403, 403, 200, 200)),
+    # Everyone manages only their own endpoints; the detail object is the publisher's.
+    "webhook-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
+    "webhook-detail": row((200, 404, 404, 404), delete=(204, 404, 404, 404)),
     "schema": public_row(),
     "docs": public_row(),
 }
@@ -86,7 +92,11 @@ def objects(publisher):
         format="json",
     )
     assert submitted.status_code == 201
+    endpoint = webhook_endpoint_create(
+        actor=publisher, url=PUBLIC_HOOK, events=["claimreview.published"]
+    )
     return {
+        "webhook": endpoint.pk,
         "claimreview": review.pk,
         "claim": submitted.json()["id"],
         "source": review.claim.appearances.first().source_id,
@@ -111,6 +121,12 @@ def test_route_answers_as_the_matrix_says(request, objects, name, method, person
         if persona == "anonymous"
         else client_for(issue_token(request.getfixturevalue(persona)))
     )
-    body = {"text": f"Tolls fell by {len(persona)}0% on {name}.", "source_url": "https://e.org/t"}
+    if name.startswith("webhook"):
+        body = {"url": PUBLIC_HOOK, "events": ["claimreview.published"]}
+    else:
+        body = {
+            "text": f"Tolls fell by {len(persona)}0% on {name}.",
+            "source_url": "https://e.org/t",
+        }
     response = getattr(client, method.lower())(url_for(name, objects), body, format="json")
     assert response.status_code == MATRIX[name][method][persona], response.content[:300]
