@@ -30,6 +30,7 @@ class Action(StrEnum):
     APPEARANCE_ADD = "appearance.add"
     APPEARANCE_CHANGE = "appearance.change"
     ASSIGNMENT_CREATE = "assignment.create"
+    ASSIGNMENT_TAKE = "assignment.take"
     ASSIGNMENT_UPDATE = "assignment.update"
     VERDICT_CREATE = "verdict.create"
     VERDICT_UPDATE = "verdict.update"
@@ -122,6 +123,8 @@ _RULES: dict[Action, Rule] = {
     Action.APPEARANCE_ADD: lambda u, o: is_editor(u) or (is_checker(u) and holds_claim(u, o)),
     Action.APPEARANCE_CHANGE: lambda u, o: is_editor(u) or (is_checker(u) and holds_claim(u, o)),
     Action.ASSIGNMENT_CREATE: lambda u, o: is_editor(u),
+    # A fact-checker assigns themselves the next claim from the review queue.
+    Action.ASSIGNMENT_TAKE: lambda u, o: is_checker(u),
     Action.ASSIGNMENT_UPDATE: lambda u, o: (
         is_editor(u) or (u is not None and getattr(o, "reviewer_id", None) == u.pk)
     ),

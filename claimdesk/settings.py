@@ -10,6 +10,7 @@ Variables (all optional unless said otherwise):
   ``var/claimdesk.sqlite3``.
 - ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, tasks run
   in-process after commit and the cache is local memory, so nothing but Python is needed.
+- ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
 - ``SECURE_SSL_REDIRECT``, ``SECURE_HSTS_SECONDS``, ``CSRF_TRUSTED_ORIGINS``, ``LOG_LEVEL``.
 """
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_htmx",
     "sources",
     "claims",
     "reviews",
@@ -74,6 +77,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the signed-in user on history rows written during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during sign-in into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "claimdesk.urls"
@@ -156,12 +162,32 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+# Saving a claim publishes its analysis after commit, inside the user's request, so a publish
+# must give up quickly when the broker is down: the claim stays pending and the sweep enqueues
+# it later. Connection refused fails within milliseconds; the socket timeouts bound a broker that
+# accepts connections but never answers (without them a publish waits forever). No publish
+# retries: each reconnect to a hung broker costs another timeout, redis-py already reconnects a
+# connection a restarted Redis closed, and the sweep is the retry. The worker's BRPOP waits
+# 1 s, inside the 2 s socket timeout.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": 2.0,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
     "deliver-due-webhooks": {"task": "reviews.tasks.deliver_due_webhooks", "schedule": 30.0},
+    "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
 }
+# A claim still pending this long after its analysis was requested is enqueued again by the
+# sweep: its message was lost (broker down or restarted) or its worker was killed. With
+# acks_late on Redis such a message only comes back after the visibility timeout, hence a
+# window shorter than that; it should exceed the time the queue takes to drain, or busy claims
+# are analysed twice (harmless, analysis is idempotent, but wasted work).
+ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,6 +205,25 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 LOGIN_URL = "admin:login"
+
+# Sign-in brute-force protection (django-axes) for the admin and the review queue. Failures are
+# counted per username *and* address together, so one person guessing cannot lock out everyone
+# behind the same newsroom NAT, and one address cannot lock a colleague's name from elsewhere.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "reviews/locked_out.html"
+# Behind a TLS-terminating proxy the client address is in X-Forwarded-For; off by default so a
+# client cannot choose its own address.
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
 
 # Security. Production (DEBUG off) gets secure cookies and HSTS by default; a deployment behind
 # a TLS-terminating proxy sets SECURE_PROXY_SSL_HEADER_ENABLED=1.

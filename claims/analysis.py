@@ -51,15 +51,20 @@ def _live_claims() -> Q:
 
 
 def claim_request_analysis(*, claim: Claim) -> None:
-    """Mark a claim pending and enqueue its analysis once the transaction commits."""
-    from claims.tasks import analyze_claim
+    """Mark a claim pending and enqueue its analysis once the transaction commits.
+
+    The pending state is the durable record: when the broker is down the save still succeeds
+    (the publish gives up within the broker timeouts and logs a warning) and the periodic
+    sweep enqueues the claim later.
+    """
+    from claims.tasks import analysis_enqueue
 
     Claim.objects.filter(pk=claim.pk).update(
         analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()
     )
     claim.analysis_state = AnalysisState.PENDING
     claim_id = claim.pk
-    transaction.on_commit(lambda: analyze_claim.delay(claim_id))
+    transaction.on_commit(lambda: analysis_enqueue(claim_id))
 
 
 def _index(claim: Claim, features: engine.ClaimFeatures) -> list[str]:

@@ -4,16 +4,43 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from django.conf import settings
 from django.db import DatabaseError, InterfaceError
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from claims.analysis import claim_analyze, claims_needing_analysis
+from claims.models import AnalysisState, Claim
 
 log = logging.getLogger(__name__)
 
 
+class AnalysisTask(Task):
+    """Marks the claim failed once its analysis gives up, so the admin shows it and the sweep
+    (which re-enqueues failed claims) knows to try again."""
+
+    def on_failure(
+        self,
+        exc: Exception,
+        task_id: str,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        einfo: Any,
+    ) -> None:
+        claim_id = kwargs.get("claim_id", args[0] if args else None)
+        if claim_id is not None:
+            # Only a pending claim: a concurrent run may have finished it meanwhile.
+            Claim.objects.filter(pk=claim_id, analysis_state=AnalysisState.PENDING).update(
+                analysis_state=AnalysisState.FAILED
+            )
+        super().on_failure(exc, task_id, args, kwargs, einfo)
+
+
 @shared_task(
+    base=AnalysisTask,
     autoretry_for=(DatabaseError, InterfaceError),
     retry_backoff=2,
     retry_backoff_max=300,
@@ -26,12 +53,51 @@ def analyze_claim(claim_id: int) -> None:
     claim_analyze(claim_id=claim_id)
 
 
-@shared_task
-def sweep_analysis(stale_minutes: int = 10) -> int:
-    """Re-enqueue claims a lost message left pending, or an older engine analysed."""
-    ids = claims_needing_analysis(stale_after=timedelta(minutes=stale_minutes))
-    for claim_id in ids:
+def analysis_enqueue(claim_id: int) -> bool:
+    """Publish the analysis of a claim; False, with a warning, when the broker is unreachable.
+
+    Never raises for a broker failure: this runs after the claim was committed, often inside
+    the user's request, and the claim is already pending, so the sweep enqueues it later.
+    """
+    try:
         analyze_claim.delay(claim_id)
-    if ids:
-        log.info("analysis sweep re-enqueued %d claim(s)", len(ids))
-    return len(ids)
+    except OperationalError as exc:
+        log.warning(
+            "analysis of claim %s not enqueued, the broker is unreachable (%s); "
+            "the sweep will enqueue it",
+            claim_id,
+            exc,
+        )
+        return False
+    return True
+
+
+@shared_task
+def sweep_analysis(stale_minutes: float | None = None) -> int:
+    """Re-enqueue claims a lost message or killed worker left pending, failed ones, and those
+    an older engine analysed. Returns how many were enqueued.
+
+    The window defaults to ``settings.ANALYSIS_STALE_AFTER_SECONDS``.
+    """
+    if stale_minutes is None:
+        stale_after = timedelta(seconds=settings.ANALYSIS_STALE_AFTER_SECONDS)
+    else:
+        stale_after = timedelta(minutes=stale_minutes)
+    ids = claims_needing_analysis(stale_after=stale_after)
+    if not ids:
+        return 0
+    # Restart their window before publishing: the next sweep leaves them alone until it has
+    # passed again instead of enqueuing them on every run, and a worker that finishes one marks
+    # it done after this write, never before.
+    Claim.objects.filter(pk__in=ids).update(
+        analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()
+    )
+    sent = 0
+    for claim_id in ids:
+        if not analysis_enqueue(claim_id):
+            # The broker is gone: trying the rest would only wait out a timeout each time. They
+            # are all pending, so the next sweep takes them up.
+            break
+        sent += 1
+    log.info("analysis sweep enqueued %d of %d claim(s)", sent, len(ids))
+    return sent

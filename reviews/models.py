@@ -142,6 +142,12 @@ class Verdict(models.Model):
     correction_note = models.TextField(blank=True)
     corrected_at = models.DateTimeField(null=True, blank=True)
     retraction_reason = models.TextField(blank=True)
+    # Optimistic concurrency: every save bumps it, and an edit made from a form showing an
+    # older revision is refused instead of silently overwriting someone else's work.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    return_comment = models.TextField(
+        blank=True, help_text="The editor's latest comment when returning it to the checker."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -194,9 +200,16 @@ class Verdict(models.Model):
 
 
 class Evidence(models.Model):
-    """A source gathered for a verdict, with whether it supports or refutes the claim."""
+    """A source gathered for a claim's verdict, with whether it supports or refutes the claim.
 
-    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="evidence")
+    Checkers often collect sources before writing anything, so evidence belongs to the claim
+    and joins the verdict when the draft is created (``verdict`` is empty until then).
+    """
+
+    claim = models.ForeignKey("claims.Claim", on_delete=models.CASCADE, related_name="evidence")
+    verdict = models.ForeignKey(
+        Verdict, null=True, blank=True, on_delete=models.CASCADE, related_name="evidence"
+    )
     source = models.ForeignKey("sources.Source", on_delete=models.PROTECT, related_name="evidence")
     stance = models.CharField(max_length=10, choices=EvidenceStance.choices)
     note = models.TextField(blank=True)
@@ -215,10 +228,51 @@ class Evidence(models.Model):
                 condition=Q(stance__in=EvidenceStance.values), name="evidence_stance_valid"
             ),
             models.UniqueConstraint(fields=["verdict", "source"], name="evidence_unique_source"),
+            models.UniqueConstraint(
+                fields=["claim", "source"],
+                condition=Q(verdict__isnull=True),
+                name="evidence_unique_source_before_verdict",
+            ),
         ]
+        indexes = [models.Index(fields=["claim", "verdict"])]
 
     def __str__(self) -> str:
         return f"{self.get_stance_display()}: {self.source}"
+
+
+class QueueStats(models.Model):
+    """The numbers the review queue sorts a claim by, kept in one indexed row per claim.
+
+    Ranking 100,000 claims by live counts of appearances and open flags means aggregating
+    every appearance on each page view; with this row the queue reads the top of one index.
+    Signals (reviews/queue_stats.py) keep it current as claims, appearances and flags are
+    saved, and a periodic sweep rebuilds it to catch bulk writes that skip signals.
+    """
+
+    claim = models.OneToOneField(
+        "claims.Claim", primary_key=True, on_delete=models.CASCADE, related_name="queue_stats"
+    )
+    priority = models.PositiveSmallIntegerField()
+    open_flags = models.PositiveIntegerField(default=0)
+    appearances = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "queue stats"
+        indexes = [
+            models.Index(
+                F("priority"),
+                F("open_flags").desc(),
+                F("appearances").desc(),
+                F("created_at"),
+                F("claim"),
+                name="queuestats_rank",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.claim_id}: p{self.priority}, {self.open_flags} flags, {self.appearances}"
 
 
 class ApiScope(models.TextChoices):

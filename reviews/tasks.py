@@ -1,4 +1,4 @@
-"""Background delivery of webhooks."""
+"""Background upkeep of the review queue, and delivery of webhooks."""
 
 from __future__ import annotations
 
@@ -7,9 +7,24 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
+from reviews.queue_stats import queue_stats_rebuild
 from reviews.services import webhook_deliver, webhook_deliveries_due
 
 log = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(DatabaseError, InterfaceError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=3,
+    acks_late=True,
+)
+def sweep_queue_stats() -> int:
+    """Rebuild the queue's sort keys, catching bulk writes that skipped the signals."""
+    count = queue_stats_rebuild()
+    log.info("queue stats rebuilt for %d claim(s)", count)
+    return count
 
 
 # The HTTP retry schedule (exponential backoff with jitter, about a day) lives on the delivery

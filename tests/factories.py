@@ -96,6 +96,7 @@ class EvidenceFactory(factory.django.DjangoModelFactory[Evidence]):
         model = Evidence
 
     verdict = factory.SubFactory(PublishedVerdictFactory)
+    claim = factory.LazyAttribute(lambda e: e.verdict.claim)
     source = factory.SubFactory(SourceFactory)
     stance = "refutes"
 

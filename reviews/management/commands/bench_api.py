@@ -56,6 +56,11 @@ class Command(BaseCommand):
         started = time.perf_counter()
         ids = self._populate(verdicts, rng)
         build_seconds = time.perf_counter() - started
+        if connection.vendor == "postgresql":
+            # The rows are uncommitted, so autovacuum cannot see them: refresh the planner's
+            # statistics by hand, as a live database would have them.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stderr.write(f"Built {verdicts} published verdicts in {build_seconds:.1f}s")
         user = User.objects.create(username=f"bench-publisher-{seed}")
         user.groups.add(Group.objects.get(name=PUBLISHERS))
@@ -167,8 +172,8 @@ class Command(BaseCommand):
             )
             Evidence.objects.bulk_create(
                 [
-                    Evidence(verdict=v, source=s, stance="context")
-                    for v, s in zip(verdicts, sources, strict=True)
+                    Evidence(claim=c, verdict=v, source=s, stance="context")
+                    for c, v, s in zip(claims, verdicts, sources, strict=True)
                 ]
             )
             ReviewChange.objects.bulk_create(

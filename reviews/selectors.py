@@ -1,0 +1,224 @@
+"""Reads for the review queue, shaped for its pages with a fixed number of queries each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
+
+from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagStatus
+from claims.selectors import claim_history, claim_list_annotated
+from reviews.models import (
+    OPEN_ASSIGNMENT_STATES,
+    Assignment,
+    Evidence,
+    Verdict,
+    VerdictState,
+)
+
+QUEUE_PAGE_SIZE = 50
+# Claims a checker can pick up: ready for review and held by nobody.
+TAKEABLE_STATUSES = (ClaimStatus.READY,)
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    """What the checker narrowed the queue to; empty strings mean "any"."""
+
+    status: str = ""
+    tag: str = ""
+    language: str = ""
+    q: str = ""
+
+    def apply(self, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        if self.tag:
+            queryset = queryset.filter(tags__name=self.tag)
+        if self.language:
+            queryset = queryset.filter(language=self.language)
+        if self.q:
+            queryset = queryset.filter(
+                Q(text__icontains=self.q) | Q(claimant__name__icontains=self.q)
+            )
+        return queryset
+
+
+def unassigned_claims(filters: QueueFilters) -> QuerySet[Claim]:
+    """Claims nobody holds, matching the filters (ready for review unless a status is chosen).
+
+    A claim with an open assignment is always "in review" (the assignment services move it),
+    so the status alone tells held from free claims; the NOT EXISTS is only needed when the
+    checker asks for another status.
+    """
+    queryset = Claim.objects.all()
+    if filters.status:
+        open_assignment = Assignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES)
+        queryset = queryset.exclude(pk__in=open_assignment.values("claim_id"))
+    else:
+        queryset = queryset.filter(status__in=TAKEABLE_STATUSES)
+    return filters.apply(queryset)
+
+
+def ranked_claim_ids(queryset: QuerySet[Claim], *, limit: int, offset: int = 0) -> list[int]:
+    """Ids of ``queryset``'s claims in queue order, one query.
+
+    The order a checker is shown and "Take next claim" follows: editor priority, then open
+    repeat/conflict flags (most first), then appearances (most first), then age (oldest
+    first). It reads the ``queuestats_rank`` index (see :class:`reviews.models.QueueStats`),
+    so the database walks the top of one index instead of counting every appearance.
+    """
+    return list(
+        queryset.filter(queue_stats__isnull=False)
+        .order_by(
+            "queue_stats__priority",
+            "-queue_stats__open_flags",
+            "-queue_stats__appearances",
+            "queue_stats__created_at",
+            "queue_stats__claim_id",
+        )
+        .values_list("pk", flat=True)[offset : offset + limit]
+    )
+
+
+def _rows(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
+    return claim_list_annotated(queryset).select_related("claimant").prefetch_related("tags")
+
+
+@dataclass
+class QueuePage:
+    assigned: list[Claim]
+    unassigned: list[Claim]
+    unassigned_total: int
+    filters: QueueFilters = field(default_factory=QueueFilters)
+
+
+def queue_page(*, user: User, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZE) -> QueuePage:
+    """The checker's two lists: their own open claims, and the top of the unassigned queue."""
+    mine = filters.apply(
+        Claim.objects.filter(
+            assignments__reviewer=user, assignments__state__in=OPEN_ASSIGNMENT_STATES
+        )
+    )
+    assigned = list(
+        _rows(mine).order_by("priority", "-open_flag_count", "-appearance_count", "created_at")[
+            :100
+        ]
+    )
+    candidates = unassigned_claims(filters)
+    ids = ranked_claim_ids(candidates, limit=limit)
+    by_id = {c.pk: c for c in _rows(Claim.objects.filter(pk__in=ids))} if ids else {}
+    unassigned = [by_id[pk] for pk in ids if pk in by_id]
+    total = candidates.count()
+    return QueuePage(
+        assigned=assigned, unassigned=unassigned, unassigned_total=total, filters=filters
+    )
+
+
+@dataclass(frozen=True)
+class RelatedClaim:
+    """A flag on the claim, the claim at its other end, and that claim's published verdict."""
+
+    flag: Flag
+    other: Claim
+    verdict: Verdict | None
+
+
+@dataclass
+class ClaimPage:
+    claim: Claim
+    appearances: list[Appearance]
+    related: list[RelatedClaim]
+    history: list[Any]
+    verdicts: list[Verdict]
+    current: Verdict | None
+    evidence: list[Evidence]
+    verdict_history: list[Any]
+    assignment: Assignment | None
+
+
+def claim_page(claim_id: int) -> ClaimPage:
+    """Everything the claim page shows, in a fixed number of queries whatever the sizes."""
+    claim = (
+        Claim.objects.select_related("claimant", "canonical")
+        .prefetch_related("tags")
+        .get(pk=claim_id)
+    )
+    appearances = list(
+        Appearance.objects.filter(claim=claim).select_related("source").order_by("appeared_on")
+    )
+    flags = list(
+        Flag.objects.filter(Q(claim_a=claim) | Q(claim_b=claim), status=FlagStatus.OPEN)
+        .select_related("claim_a", "claim_b")
+        .order_by("-score")
+    )
+    others = [f.claim_b if f.claim_a_id == claim.pk else f.claim_a for f in flags]
+    published = {
+        v.claim_id: v
+        for v in Verdict.objects.filter(
+            claim_id__in=[o.pk for o in others], state=VerdictState.PUBLISHED
+        )
+    }
+    related = [
+        RelatedClaim(flag=f, other=o, verdict=published.get(o.pk))
+        for f, o in zip(flags, others, strict=True)
+    ]
+    verdicts = list(
+        Verdict.objects.filter(claim=claim)
+        .select_related("author", "approver")
+        .order_by("-created_at")
+    )
+    current = next((v for v in verdicts if v.state != VerdictState.RETRACTED), None)
+    evidence = list(
+        Evidence.objects.filter(
+            Q(verdict__isnull=True) | Q(verdict=current) if current else Q(verdict__isnull=True),
+            claim=claim,
+        ).select_related("source", "added_by")
+    )
+    verdict_history: list[Any] = []
+    if current is not None:
+        verdict_history = list(
+            current.history.select_related("history_user").order_by("-history_date")[:50]
+        )
+    assignment = (
+        Assignment.objects.filter(claim=claim, state__in=OPEN_ASSIGNMENT_STATES)
+        .select_related("reviewer")
+        .first()
+    )
+    return ClaimPage(
+        claim=claim,
+        appearances=appearances,
+        related=related,
+        history=list(claim_history(claim)[:30]),
+        verdicts=verdicts,
+        current=current,
+        evidence=evidence,
+        verdict_history=verdict_history,
+        assignment=assignment,
+    )
+
+
+def awaiting_approval() -> QuerySet[Verdict]:
+    """Verdicts waiting on an editor: submitted ones to approve, approved ones to publish."""
+    return (
+        Verdict.objects.filter(state__in=[VerdictState.SUBMITTED, VerdictState.APPROVED])
+        .select_related("claim", "author", "approver")
+        .order_by("updated_at")
+    )
+
+
+def corrections_log() -> QuerySet[Any]:
+    """Public log of corrections and retractions, newest first, from the verdict history."""
+    return (
+        Verdict.history.filter(
+            Q(history_change_reason__startswith="Correction")
+            | Q(history_change_reason__startswith="Retracted")
+        )
+        .select_related("claim")
+        .order_by("-history_date")
+    )
+
+
+__all__ = ["QueueFilters", "claim_page", "queue_page", "ranked_claim_ids"]

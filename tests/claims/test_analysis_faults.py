@@ -1,0 +1,476 @@
+"""Faults lose no claim: a worker killed mid-analysis and a broker outage during saves leave
+every claim analysed, with each expected flag exactly once, once the sweep has run.
+
+The end-to-end test starts its own ``redis-server`` on a free port (never the machine's shared
+one) and real Celery workers against it and the PostgreSQL test database. It needs the
+``redis-server`` binary and DATABASE_URL pointing at PostgreSQL; elsewhere it is skipped with a
+message, and in CI (``CI`` set) it fails instead. The other tests run anywhere.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import kombu.pools
+import pytest
+import redis
+from django.db import connection
+from django.utils import timezone
+
+from claimdesk.celery import app as celery_app
+from claims import engine
+from claims.analysis import claims_needing_analysis, thresholds
+from claims.models import AnalysisState, Claim, Flag
+from claims.services import claim_create
+from claims.tasks import analyze_claim, sweep_analysis
+
+ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
+# How long a save may wait on a dead broker: a refused connection fails in milliseconds, and the
+# settings' socket timeouts (2 s) bound a broker that accepts connections but never answers.
+REFUSED_BUDGET_S = 1.0
+HUNG_BUDGET_S = 3.0
+STALE_AFTER_S = 1
+
+
+def require(available: bool, what: str) -> None:
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run the analysis fault test: {what}")
+    pytest.skip(f"{what}; the fault test is skipped outside CI")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def use_broker(url):
+    """Point this process's Celery app at ``url``, dropping pooled connections to the old one.
+
+    Celery keeps its connection and producer pools on private attributes; resetting them is the
+    only way to switch brokers in a running process (untyped: celery-types does not know them).
+    """
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    # Closes and forgets kombu's shared pools, so none is reused for the other broker.
+    kombu.pools.reset()
+
+
+class PrivateRedis:
+    """A throw-away redis-server keeping nothing on disk, so a restart loses every message."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if self.client().ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise AssertionError(f"private redis-server did not start on port {self.port}")
+
+    def freeze(self) -> None:
+        """Stop the server without closing its sockets: a broker that hangs."""
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(signal.SIGCONT)  # a frozen server could not act on SIGTERM
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+class Workers:
+    """Real ``celery worker`` processes on the private Redis and the test database."""
+
+    def __init__(self, broker_url: str, logdir: Path) -> None:
+        db = connection.settings_dict
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "claimdesk.settings",
+            "SECRET_KEY": "fault-test-secret",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": broker_url,
+            "ANALYSIS_STALE_AFTER_SECONDS": str(STALE_AFTER_S),
+        }
+        self.logdir = logdir
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = (self.logdir / f"worker-{len(self.procs)}.log").open("wb")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "claimdesk",
+                "worker",
+                "--pool=solo",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        log.close()
+        self.procs.append(proc)
+        return proc
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text()[-3000:] for p in sorted(self.logdir.glob("worker-*.log")))
+
+    def stop_all(self) -> None:
+        started = time.monotonic()
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.info("workers stopped in %.1f s", time.monotonic() - started)
+
+
+@pytest.fixture
+def private_redis(tmp_path) -> Iterator[PrivateRedis]:
+    """A private redis-server as this process's broker, with tasks really sent to it."""
+    require(shutil.which("redis-server") is not None, "the redis-server binary is not installed")
+    server = PrivateRedis(tmp_path)
+    saved = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    try:
+        server.start()
+        use_broker(server.url)
+        celery_app.conf.task_always_eager = False
+        yield server
+    finally:
+        server.stop()
+        use_broker(saved[0])
+        celery_app.conf.task_always_eager = saved[1]
+
+
+@pytest.fixture
+def workers(private_redis, tmp_path) -> Iterator[Workers]:
+    require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL")
+    workers = Workers(private_redis.url, tmp_path)
+    try:
+        yield workers
+    finally:
+        workers.stop_all()
+
+
+def designed_claims() -> list[list[str]]:
+    """Groups of three: a claim, a reworded repeat of it, and one with another figure."""
+    places = [
+        "Valmora",
+        "Kestrel Bay",
+        "Orland",
+        "Tamsk",
+        "Brevik",
+        "Quillon",
+        "Harrowgate",
+        "Ostrava Nova",
+        "Lindqvist",
+        "Marasol",
+        "Pellham",
+        "Zuberg",
+        "Carrowmore",
+        "Dunvale",
+        "Eskerholm",
+        "Fallowmere",
+        "Glenrock",
+        "Ivanport",
+    ]
+    groups = []
+    for i, place in enumerate(places):
+        volume, year = 2 + i * 0.7, 2000 + i
+        groups.append(
+            [
+                f"The port of {place} handled {volume:.1f} million containers in {year}.",
+                f"In {year}, the port of {place} handled about {volume:.1f} million containers.",
+                f"The port of {place} handled {volume * 3:.1f} million containers in {year}.",
+            ]
+        )
+    return groups
+
+
+def expected_flags(claims: list[Claim]) -> set[tuple[int, int, str]]:
+    """What a clean analysis finds: the engine's verdict on every pair, computed in-process."""
+    features = {c.pk: engine.analyze(c.text) for c in claims}
+    limits = thresholds()
+    found: set[tuple[int, int, str]] = set()
+    for a, b in itertools.combinations(sorted(features), 2):
+        label = engine.classify(features[a], features[b], thresholds=limits).label
+        if label in ("repeat", "conflict"):
+            found.add((a, b, label))
+    return found
+
+
+def wait_for(condition, timeout, describe, workers):
+    """Poll until ``condition()``; on timeout, fail with ``describe()`` and the worker logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"after {timeout}s: {describe()}\n--- worker logs ---\n{workers.logs()}")
+
+
+def states(ids: list[int]) -> Counter[str]:
+    return Counter(Claim.objects.filter(pk__in=ids).values_list("analysis_state", flat=True))
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, private_redis, workers):
+    server = private_redis
+    groups = designed_claims()
+    created = []
+
+    # Saved while the broker is up but no worker runs yet, so a backlog waits in the queue.
+    before = [text for group in groups for text in group[:2]] + [g[2] for g in groups[:12]]
+    created += [claim_create(actor=editor, text=text).pk for text in before]
+
+    worker = workers.start()
+    wait_for(
+        lambda: states(created)[AnalysisState.DONE] >= 5,
+        60,
+        lambda: f"the first worker analysed too few claims: {dict(states(created))}",
+        workers,
+    )
+    # Freeze the worker where it stands and make sure a delivered, unacknowledged message (the
+    # analysis it is running) is in flight before killing it.
+    unacked = server.client()
+    for _attempt in range(200):
+        worker.send_signal(signal.SIGSTOP)
+        if unacked.hlen("unacked") >= 1:
+            break
+        worker.send_signal(signal.SIGCONT)
+        time.sleep(0.005)
+    else:
+        raise AssertionError("never caught the worker with a message in flight")
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+    left_pending = states(created)[AnalysisState.PENDING]
+    assert left_pending > 0, "the worker finished everything before it was killed"
+
+    # The broker goes away (with every queued and unacknowledged message: it keeps nothing).
+    server.stop()
+    during = [g[2] for g in groups[12:]]
+    save_times = []
+    for text in during:
+        started = time.monotonic()
+        claim = claim_create(actor=editor, text=text)
+        save_times.append(time.monotonic() - started)
+        created.append(claim.pk)
+        claim.refresh_from_db()
+        assert claim.analysis_state == AnalysisState.PENDING
+    assert max(save_times) < REFUSED_BUDGET_S, save_times
+
+    # Back up, empty: the backlog and the killed worker's message are gone for good, so only
+    # the sweep can bring those claims back. A fresh worker runs it as beat would send it.
+    server.start()
+    assert server.client().dbsize() == 0
+    # The sweep only takes claims pending longer than the worker's window: let the last save
+    # age past it.
+    last_request = Claim.objects.get(pk=created[-1]).analysis_requested_at
+    until_stale = STALE_AFTER_S - (timezone.now() - last_request).total_seconds()
+    time.sleep(max(0.0, until_stale + 0.1))
+    workers.start()
+    sweep_analysis.delay()
+    swept_at = time.monotonic()
+    wait_for(
+        lambda: states(created) == Counter({AnalysisState.DONE: len(created)}),
+        60,
+        lambda: f"claims are still not all analysed: {dict(states(created))}",
+        workers,
+    )
+
+    log.info(
+        "fault run: %d claims, %d pending when the worker was killed, %d saved with the broker "
+        "down (slowest save %.3f s), all analysed %.1f s after the sweep was sent",
+        len(created),
+        left_pending,
+        len(during),
+        max(save_times),
+        time.monotonic() - swept_at,
+    )
+    claims = list(Claim.objects.filter(pk__in=created))
+    assert sorted(c.pk for c in claims) == sorted(created), "a claim was lost"
+    assert claims_needing_analysis(stale_after=timedelta(0)) == []
+    rows = list(Flag.objects.values_list("claim_a_id", "claim_b_id", "kind"))
+    duplicated = {key: n for key, n in Counter(rows).items() if n > 1}
+    assert duplicated == {}
+    by_pair = Counter((min(a, b), max(a, b)) for a, b, _kind in rows)
+    expected = expected_flags(claims)
+    assert {kind for _a, _b, kind in expected} == {"repeat", "conflict"}
+    assert set(rows) == expected
+    assert len(rows) == len(expected)
+    assert all(n == 1 for n in by_pair.values())
+
+
+@pytest.fixture
+def dead_broker() -> Iterator[None]:
+    """Publish for real, to a port where nothing listens: every publish fails."""
+    saved = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
+    use_broker(f"redis://127.0.0.1:{free_port()}/0")
+    celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        use_broker(saved[0])
+        celery_app.conf.task_always_eager = saved[1]
+
+
+def test_saving_with_the_broker_down_succeeds_quickly_and_leaves_the_claim_pending(
+    editor, django_capture_on_commit_callbacks, caplog, dead_broker
+):
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = claim_create(actor=editor, text="Lake Orvin froze over on 12 January 2019.")
+    elapsed = time.monotonic() - started
+    claim.refresh_from_db()
+    assert claim.analysis_state == AnalysisState.PENDING
+    assert elapsed < REFUSED_BUDGET_S
+    assert f"analysis of claim {claim.pk} not enqueued" in caplog.text
+
+
+def test_saving_with_a_hung_broker_gives_up_within_the_socket_timeout(
+    editor, django_capture_on_commit_callbacks, caplog, private_redis
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        claim_create(actor=editor, text="The Arno ferry carried 90,000 cars in 2015.")
+    assert private_redis.client().llen("celery") == 1  # the broker took the first one
+
+    private_redis.freeze()  # accepts the connection, never answers
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = claim_create(actor=editor, text="The Arno ferry carried 91,000 cars in 2016.")
+    elapsed = time.monotonic() - started
+    log.info("save with a hung broker took %.3f s", elapsed)
+    claim.refresh_from_db()
+    assert claim.analysis_state == AnalysisState.PENDING
+    assert elapsed < HUNG_BUDGET_S
+    assert f"analysis of claim {claim.pk} not enqueued" in caplog.text
+
+
+def lost(editor, text):
+    """A claim whose analysis message was lost an hour ago."""
+    claim = claim_create(actor=editor, text=text)
+    Claim.objects.filter(pk=claim.pk).update(
+        analysis_state=AnalysisState.PENDING,
+        analysis_requested_at=timezone.now() - timedelta(hours=1),
+    )
+    return claim
+
+
+def test_sweep_restarts_the_window_so_it_does_not_resend_on_every_run(
+    editor, settings, caplog, dead_broker
+):
+    settings.ANALYSIS_STALE_AFTER_SECONDS = 600
+    claims = [
+        lost(editor, text)
+        for text in (
+            "The Tavor bridge opened to traffic in 1987.",
+            "Mount Esk rises 2,310 metres above sea level.",
+            "The Dorne railway carried 14 million passengers in 2022.",
+        )
+    ]
+    assert sorted(claims_needing_analysis(stale_after=timedelta(seconds=600))) == sorted(
+        c.pk for c in claims
+    )
+
+    assert sweep_analysis() == 0  # the broker is down: nothing could be sent
+    # It gave up at the first failed publish instead of waiting out every claim's timeout.
+    assert caplog.text.count("not enqueued") == 1
+    for claim in claims:
+        claim.refresh_from_db()
+        assert claim.analysis_state == AnalysisState.PENDING
+        assert timezone.now() - claim.analysis_requested_at < timedelta(minutes=1)
+    # Until their window passes again, the next runs leave them alone.
+    assert claims_needing_analysis(stale_after=timedelta(seconds=600)) == []
+    assert sweep_analysis() == 0
+    assert caplog.text.count("not enqueued") == 1
+
+
+def test_a_failed_analysis_is_marked_failed_and_the_sweep_retries_it(editor, monkeypatch):
+    claim = claim_create(actor=editor, text="The Harlan dam holds 3.1 cubic kilometres of water.")
+
+    def broken(**_kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr("claims.tasks.claim_analyze", broken)
+    # As in a worker: the failure is recorded, not raised into the caller.
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    try:
+        assert analyze_claim.delay(claim.pk).failed()
+    finally:
+        celery_app.conf.task_eager_propagates = propagates
+    claim.refresh_from_db()
+    assert claim.analysis_state == AnalysisState.FAILED
+
+    monkeypatch.undo()
+    # Failed claims are swept at once, whatever their window.
+    assert claims_needing_analysis(stale_after=timedelta(hours=1)) == [claim.pk]
+    assert sweep_analysis() == 1
+    claim.refresh_from_db()
+    assert claim.analysis_state == AnalysisState.DONE
