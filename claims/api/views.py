@@ -80,8 +80,10 @@ class ClaimViewSet(
         return super().base_queryset().order_by("-created_at", "-id")
 
     def for_publisher(self, queryset: QuerySet[Claim], user: User) -> QuerySet[Claim]:
-        submitted = ApiSubmission.objects.filter(user=user, claim=OuterRef("pk"))
-        return queryset.filter(_published_verdict() | Exists(submitted))
+        # IN (subquery) rather than OR-ed EXISTS, so PostgreSQL hashes each subquery once.
+        published = Verdict.objects.filter(state=VerdictState.PUBLISHED).values("claim_id")
+        submitted = ApiSubmission.objects.filter(user=user).values("claim_id")
+        return queryset.filter(Q(pk__in=published) | Q(pk__in=submitted))
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "create":
