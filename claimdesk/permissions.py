@@ -42,6 +42,13 @@ class Action(StrEnum):
     EVIDENCE_ADD = "evidence.add"
     FLAG_RESOLVE = "flag.resolve"
     CLAIM_MERGE = "claim.merge"
+    CLAIM_SUBMIT = "claim.submit"
+    API_READ = "api.read"
+    API_READ_INTERNAL = "api.read_internal"
+    API_TOKEN_CREATE = "api_token.create"  # noqa: S105 - an action name, not a secret
+    API_TOKEN_REVOKE = "api_token.revoke"  # noqa: S105 - an action name, not a secret
+    WEBHOOK_MANAGE = "webhook.manage"
+    WEBHOOK_REPLAY = "webhook.replay"
 
 
 def roles_of(user: Actor) -> frozenset[str]:
@@ -138,6 +145,22 @@ _RULES: dict[Action, Rule] = {
     Action.EVIDENCE_ADD: lambda u, o: (
         is_editor(u) or (is_checker(u) and u is not None and _author_of(o) == u.pk)
     ),
+    # The publisher API: publishers read what is published and may send claims to triage;
+    # internal data (flags, unpublished claims) is for the desk's own staff.
+    Action.CLAIM_SUBMIT: lambda u, o: is_publisher(u) or is_staff_member(u),
+    Action.API_READ: lambda u, o: is_publisher(u) or is_staff_member(u),
+    Action.API_READ_INTERNAL: lambda u, o: is_staff_member(u),
+    Action.API_TOKEN_CREATE: lambda u, o: is_editor(u),
+    Action.API_TOKEN_REVOKE: lambda u, o: is_editor(u),
+    # Publishers manage their own webhook endpoints; editors may manage anyone's.
+    Action.WEBHOOK_MANAGE: lambda u, o: (
+        is_editor(u)
+        or (
+            (is_publisher(u) or is_checker(u))
+            and (o is None or (u is not None and getattr(o, "user_id", None) == u.pk))
+        )
+    ),
+    Action.WEBHOOK_REPLAY: lambda u, o: is_editor(u),
 }
 
 
@@ -154,4 +177,13 @@ def check(user: Actor, action: Action, obj: Any = None) -> None:
         raise PermissionDenied(f"You are not allowed to {action.value.replace('.', ' ')}.")
 
 
-__all__ = ["PUBLISHERS", "Action", "can", "check", "is_checker", "is_editor", "is_publisher"]
+__all__ = [
+    "PUBLISHERS",
+    "Action",
+    "can",
+    "check",
+    "is_checker",
+    "is_editor",
+    "is_publisher",
+    "is_staff_member",
+]

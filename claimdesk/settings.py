@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_htmx",
     "sources",
@@ -175,6 +179,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
+    "deliver-due-webhooks": {"task": "reviews.tasks.deliver_due_webhooks", "schedule": 30.0},
     "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
 }
 # A claim still pending this long after its analysis was requested is enqueued again by the
@@ -242,6 +247,59 @@ MATCHING_THRESHOLDS: dict[str, float] = {
     for name in ("repeat", "related", "conflict")
     if env_str(f"MATCHING_{name.upper()}_THRESHOLD", default="")
 }
+
+# Publisher REST API (/api/v1/). Publishers authenticate with bearer tokens; a session is
+# accepted for editors and fact-checkers only, so staff can browse the API and its docs.
+REST_FRAMEWORK: dict[str, Any] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "claimdesk.api.authentication.BearerTokenAuthentication",
+        "claimdesk.api.authentication.StaffSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["claimdesk.api.access.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["claimdesk.api.throttling.CallerRateThrottle"],
+    # Counted in the default cache: Redis when REDIS_URL is set, so all web processes share it.
+    "DEFAULT_THROTTLE_RATES": {
+        "api": env_str("API_RATE_LIMIT", default="1200/hour"),
+        "submit": env_str("API_SUBMIT_RATE_LIMIT", default="120/hour"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "claimdesk.api.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS: dict[str, Any] = {
+    "TITLE": "Claimdesk publisher API",
+    "DESCRIPTION": "Published fact-checks (schema.org ClaimReview), claims, sources and claim "
+    "submission. Authenticate with `Authorization: Bearer <token>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ClaimStatusEnum": "claims.models.ClaimStatus",
+        "FlagStatusEnum": "claims.models.FlagStatus",
+        "FlagKindEnum": "claims.models.FlagKind",
+        "AnalysisStateEnum": "claims.models.AnalysisState",
+    },
+    # Swagger UI from the installed sidecar package: the docs page loads nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Who publishes the fact-checks, as named in ClaimReview JSON-LD (schema.org author), and the
+# public page of a review: "{id}" is replaced by the verdict id. Without a template the API's
+# own URL for the review is used.
+CLAIMREVIEW_AUTHOR_NAME = env_str("CLAIMREVIEW_AUTHOR_NAME", default="Claimdesk")
+CLAIMREVIEW_AUTHOR_URL = env_str("CLAIMREVIEW_AUTHOR_URL", default="")
+CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
+# Webhooks to private, loopback or link-local addresses are refused (they would let a publisher
+# probe the internal network) unless this is on, for development and tests.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,7 @@ admin.site.index_title = "Editors' desk"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("claimdesk.api.urls", namespace="api")),
     path("queue/", include("reviews.urls")),
     path("corrections/", include("reviews.public_urls")),
 ]

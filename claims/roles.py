@@ -24,6 +24,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": _ALL,
         "claims.flag": ("view", "change"),
+        # Issue and revoke publishers' API tokens (never delete: revoked tokens keep history).
+        "reviews.apitoken": ("view", "add", "change"),
+        "reviews.webhookendpoint": ("view",),
+        "reviews.webhookdelivery": ("view", "change"),
+        "reviews.webhookattempt": ("view",),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),

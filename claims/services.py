@@ -31,7 +31,9 @@ from claims.models import (
     Stance,
     Tag,
 )
+from reviews.models import ApiSubmission
 from sources.models import Source
+from sources.normalize import normalize_url
 
 # Workflow moves an editor may make by hand. Verdict services drive the review states
 # (in review, awaiting approval, published) through the same function.
@@ -327,3 +329,63 @@ def _resolve(actor: Actor, flag: Flag, status: str, note: str) -> Flag:
         update_fields=["status", "resolved_by", "resolved_at", "resolution_note"],
     )
     return locked
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    actor: Actor,
+    text: str,
+    source_url: str,
+    claimant_name: str = "",
+    language: str = "en",
+    idempotency_key: str = "",
+) -> tuple[Claim, bool]:
+    """A claim sent by a publisher (through the API) for the desk to triage.
+
+    Returns the claim and whether it is new. Sending the same text with the same source URL
+    again, or repeating a request with the same idempotency key, returns the first claim: clients
+    retry on timeouts, and the desk should not triage one report twice.
+    """
+    from sources.services import source_get_or_create
+
+    check(actor, Action.CLAIM_SUBMIT)
+    user = acting_user(actor)
+    if idempotency_key and user is not None:
+        earlier = ApiSubmission.objects.filter(user=user, idempotency_key=idempotency_key).first()
+        if earlier is not None:
+            return earlier.claim, False
+    text = " ".join(text.split())
+    if not text:
+        raise ValidationError({"text": "Give the claim's text."})
+    try:
+        url = normalize_url(source_url)
+    except ValueError as exc:
+        raise ValidationError({"source_url": str(exc)}) from None
+    if not url:
+        raise ValidationError({"source_url": "Give the URL where the claim appeared."})
+    # The permission was checked above for the submission as a whole; the parts are written as
+    # the system so publishers need no right to create sources or claimants elsewhere.
+    source, _ = source_get_or_create(actor=None, url=url, title=url[:500], language=language)
+    # Locking the source serialises concurrent submissions from the same page, so two identical
+    # requests cannot both miss the duplicate check below.
+    source = Source.objects.select_for_update().get(pk=source.pk)
+    claim = Claim.objects.filter(text=text, appearances__source=source).order_by("pk").first()
+    created = claim is None
+    if claim is None:
+        claimant = None
+        if claimant_name.strip():
+            claimant = Claimant.objects.filter(
+                name=claimant_name.strip(), affiliation=""
+            ).first() or claimant_create(actor=None, name=claimant_name)
+        claim = claim_create(
+            actor=None, text=text, claimant=claimant, language=language, status=ClaimStatus.TRIAGE
+        )
+        appearance_add(actor=None, claim=claim, source=source, quote=text)
+        claim.created_by = user
+        save_audited(
+            claim, actor=actor, reason="Submitted through the API", update_fields=["created_by"]
+        )
+    if user is not None:
+        ApiSubmission.objects.create(user=user, idempotency_key=idempotency_key, claim=claim)
+    return claim, created

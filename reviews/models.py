@@ -273,3 +273,218 @@ class QueueStats(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.claim_id}: p{self.priority}, {self.open_flags} flags, {self.appearances}"
+
+
+class ApiScope(models.TextChoices):
+    READ = "read", "Read published verdicts"
+    SUBMIT = "submit", "Submit claims"
+
+
+# Scopes are stored as one sorted, comma-separated value so the database can check them.
+API_SCOPE_VALUES = ("read", "read,submit", "submit")
+
+
+class ApiToken(models.Model):
+    """A publisher's credential for the REST API.
+
+    Only a SHA-256 digest of the token is stored: the token is high-entropy random, so a plain
+    digest is enough (no salt or slow hash needed), and the database alone cannot authenticate.
+    ``prefix`` is the token's first characters, kept to tell tokens apart in the admin.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. the app.")
+    prefix = models.CharField(max_length=16, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.CharField(max_length=20, default=ApiScope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["last_used_at"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(scopes__in=API_SCOPE_VALUES), name="apitoken_scopes_valid"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="apitoken_name_not_empty"),
+            models.CheckConstraint(condition=~Q(token_hash=""), name="apitoken_hash_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split(","))
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiSubmission(models.Model):
+    """A claim a user sent through the API: makes the claim visible to them, and with an
+    ``Idempotency-Key`` lets a retried request return the same claim instead of another."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    claim = models.ForeignKey(
+        "claims.Claim", on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="apisubmission_unique_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "claim"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → #{self.claim_id}"
+
+
+class ChangeKind(models.TextChoices):
+    PUBLISHED = "claimreview.published", "Published"
+    CORRECTED = "claimreview.corrected", "Corrected"
+    RETRACTED = "claimreview.retracted", "Retracted"
+
+
+class ReviewChange(models.Model):
+    """One entry of the publishers' change feed: a verdict was published, corrected or retracted.
+
+    The id is the feed's sequence. Rows are written by the verdict services under a lock held
+    to commit (see ``reviews.services._record_change``), so they become visible in id order and
+    a reader that resumes after the last id it saw never misses one.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    verdict = models.ForeignKey(Verdict, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=30, choices=ChangeKind.choices)
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ChangeKind.values), name="reviewchange_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.kind} verdict {self.verdict_id} v{self.version}"
+
+
+class WebhookEndpoint(models.Model):
+    """A publisher's URL that receives change events, signed per Standard Webhooks.
+
+    The secret has to be kept in clear: it signs every delivery. It is shown to the publisher
+    only in the response that created the endpoint.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField("URL", max_length=2000)
+    # Comma-separated event names (see ChangeKind); few endpoints, matched in Python.
+    events = models.CharField(max_length=200)
+    secret = models.CharField(max_length=100, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(events=""), name="webhookendpoint_has_events"),
+            models.CheckConstraint(
+                condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a format, not a secret
+                name="webhookendpoint_secret_format",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def event_set(self) -> frozenset[str]:
+        return frozenset(self.events.split(","))
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one endpoint: the outbox row, written in the same transaction as the
+    change, then sent (and retried) by Celery. ``msg_id`` is the ``webhook-id`` header, the same
+    on every attempt so receivers can drop duplicates."""
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    change = models.ForeignKey(ReviewChange, on_delete=models.CASCADE, related_name="deliveries")
+    msg_id = models.CharField(max_length=40, unique=True)
+    event = models.CharField(max_length=30, choices=ChangeKind.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="webhookdelivery_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "change"], name="webhookdelivery_one_per_change"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One HTTP attempt of a delivery, kept for the admin."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="tries")
+    attempted_at = models.DateTimeField(auto_now_add=True)
+    status_code = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.status_code or self.error}"

@@ -7,11 +7,18 @@ draft, corrected while published (a new version), and retracted. Any other move 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, Value, When
 from django.utils import timezone
 
@@ -21,11 +28,19 @@ from claims.models import Claim, ClaimStatus
 from claims.services import claim_set_status
 from reviews.models import (
     OPEN_ASSIGNMENT_STATES,
+    ApiScope,
+    ApiToken,
     Assignment,
     AssignmentState,
+    ChangeKind,
+    DeliveryStatus,
     Evidence,
+    ReviewChange,
     Verdict,
     VerdictState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from reviews.selectors import TAKEABLE_STATUSES, QueueFilters, ranked_claim_ids, unassigned_claims
 from sources.models import Source
@@ -39,6 +54,25 @@ VERDICT_TRANSITIONS: dict[str, frozenset[str]] = {
     VerdictState.RETRACTED: frozenset(),
 }
 EDITABLE_VERDICT_STATES = (VerdictState.DRAFT, VerdictState.SUBMITTED)
+
+
+# Any fixed number: the PostgreSQL advisory lock that orders writes to the change feed.
+CHANGE_FEED_LOCK = 0x43_44_46_44
+
+
+def _record_change(verdict: Verdict, kind: str) -> ReviewChange:
+    """Append to the publishers' change feed, in the caller's transaction.
+
+    Ids come from a sequence, so two transactions could commit ids out of order and a reader
+    could pass over the smaller one before it is visible. Holding a transaction-level lock from
+    taking the id until commit makes commit order equal id order. (SQLite has one writer.)
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
+    change = ReviewChange.objects.create(verdict=verdict, kind=kind, version=verdict.version)
+    _enqueue_deliveries(change)
+    return change
 
 
 def _lock(verdict: Verdict) -> Verdict:
@@ -296,6 +330,7 @@ def verdict_publish(
     _move(locked, VerdictState.PUBLISHED)
     locked.published_at = published_at or timezone.now()
     _save_verdict(locked, actor=actor, reason="Published", update_fields=["state", "published_at"])
+    _record_change(locked, ChangeKind.PUBLISHED)
     claim_set_status(
         actor=actor,
         claim=locked.claim,
@@ -334,6 +369,7 @@ def verdict_correct(*, actor: Actor, verdict: Verdict, note: str, **fields: Any)
         reason=f"Correction (version {locked.version}): {note.strip()}",
         update_fields=[*changed, "version", "correction_note", "corrected_at"],
     )
+    _record_change(locked, ChangeKind.CORRECTED)
     return _refresh(verdict, locked)
 
 
@@ -352,6 +388,7 @@ def verdict_retract(*, actor: Actor, verdict: Verdict, reason: str) -> Verdict:
         reason=f"Retracted: {reason.strip()}",
         update_fields=["state", "retraction_reason"],
     )
+    _record_change(locked, ChangeKind.RETRACTED)
     claim_set_status(
         actor=actor,
         claim=locked.claim,
@@ -450,3 +487,232 @@ def verdict_reuse(*, actor: Actor, claim: Claim, original: Verdict) -> Verdict:
             actor=actor, verdict=verdict, source=item.source, stance=item.stance, note=item.note
         )
     return verdict
+
+
+# API tokens ----------------------------------------------------------------------------------
+
+# Tokens read "cdk_" + 43 URL-safe characters (256 random bits); the prefix makes a leaked token
+# easy to recognise (secret scanners, logs) and its first characters name it in the admin.
+API_TOKEN_PREFIX = "cdk_"  # noqa: S105 - a public marker, not a secret
+API_TOKEN_DISPLAY_LENGTH = 12
+
+
+def api_token_digest(token: str) -> str:
+    """The stored form of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _scopes_value(scopes: Iterable[str]) -> str:
+    wanted = {s.strip() for s in scopes if s.strip()}
+    unknown = wanted - set(ApiScope.values)
+    if unknown or not wanted:
+        raise ValidationError(
+            {
+                "scopes": f"Scopes must be some of {', '.join(ApiScope.values)}; got {sorted(wanted)}."
+            }
+        )
+    return ",".join(sorted(wanted))
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: Actor, user: User, name: str, scopes: Iterable[str] = (ApiScope.READ,)
+) -> tuple[ApiToken, str]:
+    """Issue a token for ``user``; returns the row and the token, which is never stored."""
+    check(actor, Action.API_TOKEN_CREATE, user)
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    api_token = ApiToken(
+        user=user,
+        name=name.strip(),
+        scopes=_scopes_value(scopes),
+        prefix=token[:API_TOKEN_DISPLAY_LENGTH],
+        token_hash=api_token_digest(token),
+        created_by=acting_user(actor),
+    )
+    save_audited(api_token, actor=actor, reason="API token issued")
+    return api_token, token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: Actor, api_token: ApiToken) -> bool:
+    """Revoke a token; requests with it fail from the next one on. False if already revoked."""
+    check(actor, Action.API_TOKEN_REVOKE, api_token)
+    locked = ApiToken.objects.select_for_update().get(pk=api_token.pk)
+    if locked.revoked_at is not None:
+        return False
+    locked.revoked_at = timezone.now()
+    save_audited(locked, actor=actor, reason="API token revoked", update_fields=["revoked_at"])
+    api_token.revoked_at = locked.revoked_at
+    return True
+
+
+# Webhooks ------------------------------------------------------------------------------------
+
+# While one attempt is in flight its delivery is leased (pushed into the future) so the sweep
+# does not start a second attempt of it in parallel.
+DELIVERY_LEASE = dt.timedelta(minutes=2)
+
+
+def _enqueue_deliveries(change: ReviewChange) -> list[WebhookDelivery]:
+    """The outbox: one delivery per subscribed endpoint, in the change's own transaction, sent
+    once that commits (and by the periodic sweep should the message be lost)."""
+    from reviews.tasks import deliver_webhook
+    from reviews.webhooks import new_msg_id
+
+    endpoints = [
+        e
+        for e in WebhookEndpoint.objects.filter(disabled_at__isnull=True)
+        if change.kind in e.event_set
+    ]
+    if not endpoints:
+        return []
+    payload = {
+        "type": change.kind,
+        "timestamp": change.created_at.isoformat(),
+        "data": {
+            "change_id": change.pk,
+            "claim_review_id": change.verdict_id,
+            "version": change.version,
+        },
+    }
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                endpoint=endpoint,
+                change=change,
+                msg_id=new_msg_id(),
+                event=change.kind,
+                payload=payload,
+                next_attempt_at=change.created_at,
+            )
+            for endpoint in endpoints
+        ]
+    )
+    for delivery in deliveries:
+        transaction.on_commit(functools.partial(deliver_webhook.delay, delivery.pk))
+    return deliveries
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, actor: Actor, url: str, events: Iterable[str]) -> WebhookEndpoint:
+    """Register a URL for change events; the returned endpoint carries its signing secret."""
+    from reviews.webhooks import UnsafeTarget, check_target, new_secret
+
+    check(actor, Action.WEBHOOK_MANAGE)
+    user = acting_user(actor)
+    if user is None:
+        raise ValidationError({"user": "A webhook endpoint belongs to a signed-in user."})
+    wanted = set(events)
+    if not wanted or wanted - set(ChangeKind.values):
+        raise ValidationError({"events": f"Choose from {', '.join(ChangeKind.values)}."})
+    try:
+        check_target(url)
+    except UnsafeTarget as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    endpoint = WebhookEndpoint(
+        user=user, url=url.strip(), events=",".join(sorted(wanted)), secret=new_secret()
+    )
+    save_audited(endpoint, actor=actor, reason="Webhook endpoint registered")
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
+    check(actor, Action.WEBHOOK_MANAGE, endpoint)
+    endpoint._history_user = acting_user(actor)  # type: ignore[attr-defined]
+    endpoint._change_reason = "Webhook endpoint removed"  # type: ignore[attr-defined]
+    endpoint.delete()
+
+
+@transaction.atomic
+def webhook_delivery_replay(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Send a delivery again (same ``webhook-id``), with a fresh retry schedule."""
+    from reviews.tasks import deliver_webhook
+
+    check(actor, Action.WEBHOOK_REPLAY, delivery)
+    locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+    locked.status = DeliveryStatus.PENDING
+    locked.attempts = 0
+    locked.next_attempt_at = timezone.now()
+    locked.save(update_fields=["status", "attempts", "next_attempt_at"])
+    transaction.on_commit(functools.partial(deliver_webhook.delay, locked.pk))
+    return locked
+
+
+def webhook_deliver(*, delivery_id: int) -> str | None:
+    """Make one attempt at a due delivery; returns its status after, or None if it was not due
+    (gone, finished, leased by another worker, or waiting for its next retry)."""
+    import httpx
+
+    from reviews.webhooks import MAX_ATTEMPTS, UnsafeTarget, check_target, retry_delay, sign
+
+    now = timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(next_attempt_at=now + DELIVERY_LEASE)
+    if not claimed:
+        return None
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    code: int | None = None
+    error = ""
+    started = time.perf_counter()
+    permanent = False
+    if endpoint.disabled_at is not None:
+        error, permanent = f"Endpoint disabled: {endpoint.disabled_reason}", True
+    else:
+        try:
+            check_target(endpoint.url)
+        except UnsafeTarget as exc:
+            error, permanent = f"Refused: {exc}", True
+    if not error:
+        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
+        headers = sign(endpoint.secret, delivery.msg_id, now, body)
+        try:
+            response = httpx.post(
+                endpoint.url,
+                content=body,
+                headers=headers,
+                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+                follow_redirects=False,
+            )
+            code = response.status_code
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:500]
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
+        WebhookAttempt.objects.create(
+            delivery=delivery,
+            status_code=code,
+            error=error,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+        )
+        delivery.attempts += 1
+        delivery.last_status_code = code
+        delivery.last_error = error
+        if code is not None and 200 <= code < 300:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = timezone.now()
+        elif code == 410:
+            # The receiver says the endpoint is gone for good: stop sending to it.
+            delivery.status = DeliveryStatus.FAILED
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                disabled_at=timezone.now(), disabled_reason="The receiver answered 410 Gone."
+            )
+        elif permanent or delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+        else:
+            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
+        delivery.save()
+    return delivery.status
+
+
+def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
+    """Ids of pending deliveries whose next attempt is due (for the periodic sweep)."""
+    return list(
+        WebhookDelivery.objects.filter(
+            status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

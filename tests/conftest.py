@@ -34,6 +34,11 @@ def publisher(db):
 
 
 @pytest.fixture
+def other_publisher(db):
+    return UserFactory(username="publisher2", roles=[PUBLISHERS])
+
+
+@pytest.fixture
 def outsider(db):
     return UserFactory(username="outsider")
 

@@ -6,9 +6,10 @@ import datetime as dt
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
-from claims.models import Appearance, Claim, Claimant, ClaimantKind, ClaimStatus
-from reviews.models import Assignment, Rating, Verdict
+from claims.models import Appearance, Claim, Claimant, ClaimantKind, ClaimStatus, Flag, FlagKind
+from reviews.models import Assignment, Evidence, Rating, Verdict, VerdictState
 from sources.models import Source
 
 
@@ -80,3 +81,34 @@ class VerdictFactory(factory.django.DjangoModelFactory[Verdict]):
     rating = Rating.MOSTLY_TRUE
     headline = "Shipment figure matches the company's filing"
     explanation = "The annual report gives the same number."
+
+
+class PublishedVerdictFactory(VerdictFactory):
+    """A published verdict on a published claim (rows written directly, as seeds would)."""
+
+    claim = factory.SubFactory(ClaimFactory, status=ClaimStatus.PUBLISHED)
+    state = VerdictState.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory[Evidence]):
+    class Meta:
+        model = Evidence
+
+    verdict = factory.SubFactory(PublishedVerdictFactory)
+    claim = factory.LazyAttribute(lambda e: e.verdict.claim)
+    source = factory.SubFactory(SourceFactory)
+    stance = "refutes"
+
+
+class FlagFactory(factory.django.DjangoModelFactory[Flag]):
+    class Meta:
+        model = Flag
+
+    claim_a = factory.SubFactory(ClaimFactory)
+    claim_b = factory.SubFactory(ClaimFactory)
+    kind = FlagKind.REPEAT
+    score = 0.9
+    method = "lexical"
+    engine_version = "test"
+    text_key = "k"

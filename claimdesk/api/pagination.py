@@ -1,0 +1,81 @@
+"""Pagination: page numbers for browsing, keyset over a sequence for the change feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class SequencePagination(BasePagination):
+    """Keyset pagination over a monotonic id for sync feeds: ``?after=<id>``.
+
+    ``next`` is always given, even on the last page (it then repeats ``after``), so a client
+    stores it and polls it later; it never skips or repeats an entry.
+    """
+
+    page_size = 100
+    max_page_size = 500
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any]:
+        raw_after = request.query_params.get("after", "0")
+        raw_size = request.query_params.get("page_size", str(self.page_size))
+        errors: dict[str, str] = {}
+        if not raw_after.isdigit():
+            errors["after"] = "A change id (a whole number, 0 to start)."
+        if not raw_size.isdigit() or not 1 <= int(raw_size) <= self.max_page_size:
+            errors["page_size"] = f"A whole number from 1 to {self.max_page_size}."
+        if errors:
+            raise ValidationError(errors)
+        self.after = int(raw_after)
+        self.request = request
+        size = int(raw_size)
+        rows = list(queryset.filter(pk__gt=self.after).order_by("pk")[: size + 1])
+        self.has_more = len(rows) > size
+        self.rows = rows[:size]
+        return self.rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        last = self.rows[-1].pk if self.rows else self.after
+        url = replace_query_param(self.request.build_absolute_uri(), "after", last)
+        return Response({"next": url, "has_more": self.has_more, "results": data})
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "required": ["next", "has_more", "results"],
+            "properties": {
+                "next": {"type": "string", "format": "uri"},
+                "has_more": {"type": "boolean"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": "after",
+                "in": "query",
+                "required": False,
+                "description": "Return changes after this id (0 or absent: from the start).",
+                "schema": {"type": "integer", "minimum": 0},
+            },
+            {
+                "name": "page_size",
+                "in": "query",
+                "required": False,
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]

@@ -1,0 +1,34 @@
+"""/api/v1/: every app's API routes, the OpenAPI schema and its interactive docs."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from claimdesk.api.access import PublicDocs
+from claims.api.urls import routes as claim_routes
+from reviews.api.urls import routes as review_routes
+from sources.api.urls import routes as source_routes
+
+app_name = "api"
+
+router = SimpleRouter()
+for prefix, viewset, basename in (*review_routes, *claim_routes, *source_routes):
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    *router.urls,
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[PublicDocs], throttle_classes=[]),
+        name="schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[PublicDocs], throttle_classes=[]
+        ),
+        name="docs",
+    ),
+]

@@ -1,0 +1,11 @@
+"""API routes of the reviews app (gathered into /api/v1/ by claimdesk.api.urls)."""
+
+from rest_framework.viewsets import ViewSetMixin
+
+from reviews.api.views import ChangeViewSet, ClaimReviewViewSet, WebhookViewSet
+
+routes: list[tuple[str, type[ViewSetMixin], str]] = [
+    ("claim-reviews", ClaimReviewViewSet, "claimreview"),
+    ("changes", ChangeViewSet, "change"),
+    ("webhooks", WebhookViewSet, "webhook"),
+]

@@ -1,0 +1,162 @@
+"""Claim reviews: published verdicts, as JSON or schema.org ClaimReview JSON-LD."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch, Q, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from claimdesk.api.base import ScopedViewSet
+from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.api.pagination import SequencePagination
+from claimdesk.api.renderers import JSONLDRenderer
+from claimdesk.permissions import Action
+from claims.models import Appearance
+from reviews.api.serializers import (
+    ClaimReviewJSONLDSerializer,
+    ClaimReviewSerializer,
+    ReviewChangeSerializer,
+    WebhookEndpointCreatedSerializer,
+    WebhookEndpointSerializer,
+)
+from reviews.models import (
+    ApiScope,
+    Evidence,
+    Rating,
+    ReviewChange,
+    Verdict,
+    VerdictState,
+    WebhookEndpoint,
+)
+from reviews.services import webhook_endpoint_create, webhook_endpoint_delete
+
+
+class ClaimReviewFilter(django_filters.FilterSet):
+    rating = django_filters.ChoiceFilter(choices=Rating.choices)
+    claimant = django_filters.NumberFilter(field_name="claim__claimant", label="Claimant id")
+    language = django_filters.CharFilter(field_name="claim__language")
+    tag = django_filters.CharFilter(field_name="claim__tags__name", label="Tag (slug)")
+    q = django_filters.CharFilter(method="search", label="Text in the claim, headline or body")
+    updated_since = UpdatedSinceFilter()
+
+    class Meta:
+        model = Verdict
+        fields = ["rating"]
+
+    def search(self, queryset: QuerySet[Verdict], name: str, value: str) -> QuerySet[Verdict]:
+        return queryset.filter(
+            Q(claim__text__icontains=value)
+            | Q(headline__icontains=value)
+            | Q(explanation__icontains=value)
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(description="Published verdicts, newest first."),
+    retrieve=extend_schema(description="One published verdict."),
+)
+class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet[Verdict]):
+    """Published verdicts only, for every caller: drafts and retracted verdicts never leave the
+    desk through the API. ``Accept: application/ld+json`` or ``?format=jsonld`` gives
+    schema.org ClaimReview."""
+
+    queryset = (
+        Verdict.objects.filter(state=VerdictState.PUBLISHED)
+        .select_related("claim__claimant")
+        .prefetch_related(
+            "claim__tags",
+            Prefetch("claim__appearances", queryset=Appearance.objects.select_related("source")),
+            Prefetch("evidence", queryset=Evidence.objects.select_related("source")),
+        )
+        .order_by("-published_at", "-id")
+    )
+    filterset_class = ClaimReviewFilter
+    renderer_classes = [JSONRenderer, JSONLDRenderer]
+
+    def for_publisher(self, queryset: QuerySet[Verdict], user: User) -> QuerySet[Verdict]:
+        return queryset
+
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
+        return ClaimReviewJSONLDSerializer if self.wants_jsonld() else ClaimReviewSerializer
+
+
+class ChangeViewSet(mixins.ListModelMixin, ScopedViewSet[ReviewChange]):
+    """The change feed: every publication, correction and retraction, in order.
+
+    Follow ``next`` (``?after=<id>``) to sync; store it and poll it later for newer changes.
+    """
+
+    queryset = ReviewChange.objects.select_related("verdict__claim__claimant").prefetch_related(
+        "verdict__claim__tags",
+        Prefetch(
+            "verdict__claim__appearances", queryset=Appearance.objects.select_related("source")
+        ),
+        Prefetch("verdict__evidence", queryset=Evidence.objects.select_related("source")),
+    )
+    serializer_class = ReviewChangeSerializer
+    pagination_class = SequencePagination
+    filter_backends: list[Any] = []
+
+    def for_publisher(self, queryset: QuerySet[ReviewChange], user: User) -> QuerySet[ReviewChange]:
+        return queryset
+
+
+class WebhookViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedViewSet[WebhookEndpoint],
+):
+    """Endpoints that receive change events, signed per Standard Webhooks. Each publisher sees
+    and manages its own; the ``read`` scope is enough, as webhooks only push what they may read.
+    """
+
+    queryset = WebhookEndpoint.objects.order_by("-created_at", "-id")
+    serializer_class = WebhookEndpointSerializer
+    filter_backends: list[Any] = []
+    pagination_class = None
+    actions_required = {"create": Action.WEBHOOK_MANAGE, "destroy": Action.WEBHOOK_MANAGE}
+    write_scope = ApiScope.READ
+
+    def for_publisher(
+        self, queryset: QuerySet[WebhookEndpoint], user: User
+    ) -> QuerySet[WebhookEndpoint]:
+        return queryset.filter(user=user)
+
+    def for_staff(
+        self, queryset: QuerySet[WebhookEndpoint], user: User
+    ) -> QuerySet[WebhookEndpoint]:
+        return queryset.filter(user=user)
+
+    @extend_schema(
+        request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer}
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = WebhookEndpointSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            endpoint = webhook_endpoint_create(
+                actor=request.user,
+                url=incoming.validated_data["url"],
+                events=incoming.validated_data["events"],
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            ) from None
+        body = WebhookEndpointCreatedSerializer(endpoint).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def perform_destroy(self, instance: WebhookEndpoint) -> None:
+        webhook_endpoint_delete(actor=self.request.user, endpoint=instance)

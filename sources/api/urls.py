@@ -1,0 +1,7 @@
+"""API routes of the sources app (gathered into /api/v1/ by claimdesk.api.urls)."""
+
+from rest_framework.viewsets import ViewSetMixin
+
+from sources.api.views import SourceViewSet
+
+routes: list[tuple[str, type[ViewSetMixin], str]] = [("sources", SourceViewSet, "source")]

@@ -1,0 +1,277 @@
+"""Webhooks: registration, the outbox, Standard Webhooks signatures, retries, 410, replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from standardwebhooks import Webhook
+
+from reviews.models import DeliveryStatus, VerdictState, WebhookDelivery, WebhookEndpoint
+from reviews.services import verdict_publish, verdict_retract
+from reviews.tasks import deliver_due_webhooks
+from reviews.webhooks import MAX_ATTEMPTS, retry_delay, retry_schedule
+from tests.factories import VerdictFactory
+
+HOOKS = "/api/v1/webhooks/"
+ALL_EVENTS = ["claimreview.published", "claimreview.corrected", "claimreview.retracted"]
+
+
+class Receiver:
+    """A local HTTP server that records what it receives; ``answer`` sets its status code."""
+
+    def __init__(self):
+        self.received = []
+        self.answer = 200
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body, receiver.answer))
+                self.send_response(receiver.answer)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def delivered(self):
+        return [(h, b) for h, b, status in self.received if status < 300]
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    with override_settings(WEBHOOKS_ALLOW_PRIVATE=True):
+        yield server
+    server.close()
+
+
+def register(client, url, events=ALL_EVENTS):
+    response = client.post(HOOKS, {"url": url, "events": events}, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def publish(editor, capture, n=1):
+    verdicts = [VerdictFactory(state=VerdictState.APPROVED) for _ in range(n)]
+    for verdict in verdicts:
+        with capture(execute=True):
+            verdict_publish(actor=editor, verdict=verdict)
+    return verdicts
+
+
+def make_due():
+    """Time passes: every pending delivery's next attempt is now."""
+    WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+
+
+def test_registration_returns_the_secret_once(publisher_client):
+    created = register(publisher_client, "https://93.184.215.14/hook")
+    assert created["secret"].startswith("whsec_")
+    assert created["events"] == sorted(ALL_EVENTS)
+    listed = publisher_client.get(HOOKS).json()
+    assert [e["id"] for e in listed] == [created["id"]]
+    assert "secret" not in listed[0]
+    assert "secret" not in publisher_client.get(f"{HOOKS}{created['id']}/").json()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[::1]/hook",
+        "ftp://93.184.215.14/hook",
+    ],
+)
+def test_private_and_non_http_targets_are_refused(publisher_client, url):
+    response = publisher_client.post(
+        HOOKS, {"url": url, "events": ["claimreview.published"]}, format="json"
+    )
+    assert response.status_code == 400
+    assert "url" in response.json()
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_unknown_events_are_refused(publisher_client):
+    response = publisher_client.post(
+        HOOKS, {"url": "https://93.184.215.14/h", "events": ["claim.deleted"]}, format="json"
+    )
+    assert response.status_code == 400 and "events" in response.json()
+
+
+def test_a_publication_is_delivered_signed_per_standard_webhooks(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = register(publisher_client, receiver.url)
+    (verdict,) = publish(editor, django_capture_on_commit_callbacks)
+    ((headers, body),) = receiver.delivered()
+    lowered = {k.lower(): v for k, v in headers.items()}
+    payload = Webhook(endpoint["secret"]).verify(body, lowered)
+    assert payload["type"] == "claimreview.published"
+    assert payload["data"]["claim_review_id"] == verdict.pk
+    delivery = WebhookDelivery.objects.get()
+    assert lowered["webhook-id"] == delivery.msg_id
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
+    with pytest.raises(Exception):  # noqa: B017, PT011 - any verification failure
+        Webhook("whsec_" + "A" * 44).verify(body, lowered)
+
+
+def test_an_endpoint_only_gets_the_events_it_asked_for(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    register(publisher_client, receiver.url, events=["claimreview.retracted"])
+    (verdict,) = publish(editor, django_capture_on_commit_callbacks)
+    assert receiver.received == []
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_retract(actor=editor, verdict=verdict, reason="Source withdrawn.")
+    ((_, body),) = receiver.delivered()
+    assert json.loads(body)["type"] == "claimreview.retracted"
+
+
+def test_events_sent_while_the_receiver_is_down_all_arrive_later_with_the_same_id(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = register(publisher_client, receiver.url)
+    receiver.answer = 503
+    publish(editor, django_capture_on_commit_callbacks, n=3)
+    make_due()
+    deliver_due_webhooks()  # a retry, still down
+    assert len(receiver.received) == 6 and not receiver.delivered()
+    pending = WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING)
+    assert pending.count() == 3 and {d.attempts for d in pending} == {2}
+    assert all(d.next_attempt_at > timezone.now() for d in pending)
+    deliver_due_webhooks()  # not due yet: nothing is sent
+    assert len(receiver.received) == 6
+    receiver.answer = 200
+    make_due()
+    deliver_due_webhooks()
+    delivered = receiver.delivered()
+    assert len(delivered) == 3
+    ids_tried = {}
+    for headers, _, _ in receiver.received:
+        ids_tried.setdefault(headers["webhook-id"], 0)
+        ids_tried[headers["webhook-id"]] += 1
+    assert set(ids_tried.values()) == {3}  # each event: two failures, then success, one id
+    for headers, body in delivered:
+        Webhook(endpoint["secret"]).verify(body, {k.lower(): v for k, v in headers.items()})
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_closed_port_is_retried_not_lost(
+    publisher_client, editor, django_capture_on_commit_callbacks
+):
+    with override_settings(WEBHOOKS_ALLOW_PRIVATE=True):
+        down = Receiver()
+        url = down.url
+        down.close()
+        register(publisher_client, url)
+        publish(editor, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
+    assert "Connect" in delivery.last_error
+    assert delivery.tries.count() == 1
+
+
+def test_410_disables_the_endpoint(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    register(publisher_client, receiver.url)
+    receiver.answer = 410
+    publish(editor, django_capture_on_commit_callbacks)
+    endpoint = WebhookEndpoint.objects.get()
+    assert endpoint.disabled_at is not None
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.FAILED
+    receiver.answer = 200
+    publish(editor, django_capture_on_commit_callbacks)
+    assert WebhookDelivery.objects.count() == 1  # no new deliveries to a disabled endpoint
+
+
+def test_a_delivery_fails_after_the_last_attempt(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    register(publisher_client, receiver.url)
+    receiver.answer = 500
+    publish(editor, django_capture_on_commit_callbacks)
+    for _ in range(MAX_ATTEMPTS + 2):
+        make_due()
+        deliver_due_webhooks()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == MAX_ATTEMPTS
+    assert len(receiver.received) == MAX_ATTEMPTS
+
+
+def test_retries_back_off_exponentially_with_jitter_for_about_a_day():
+    import random
+
+    rng = random.Random(1)
+    assert dt.timedelta(hours=20) <= retry_schedule() <= dt.timedelta(hours=30)
+    first = [retry_delay(1, rng) for _ in range(50)]
+    assert len(set(first)) > 1  # jittered
+    assert all(dt.timedelta(seconds=20) <= d <= dt.timedelta(seconds=40) for d in first)
+    assert retry_delay(5, rng) > retry_delay(2, rng) * 4
+
+
+def test_editors_replay_a_failed_delivery_from_the_admin(
+    publisher_client, editor, editor_client, receiver, django_capture_on_commit_callbacks
+):
+    register(publisher_client, receiver.url)
+    receiver.answer = 410
+    publish(editor, django_capture_on_commit_callbacks)
+    WebhookEndpoint.objects.update(disabled_at=None)
+    receiver.answer = 200
+    delivery = WebhookDelivery.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor_client.post(
+            reverse("admin:reviews_webhookdelivery_changelist"),
+            {"action": "replay", "_selected_action": [delivery.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    ((headers, _),) = receiver.delivered()
+    assert headers["webhook-id"] == delivery.msg_id
+    page = editor_client.get(reverse("admin:reviews_webhookdelivery_change", args=[delivery.pk]))
+    assert page.status_code == 200 and b"410" in page.content
+
+
+def test_the_outbox_row_is_written_with_the_change_or_not_at_all(publisher_client, editor):
+    register(publisher_client, "https://93.184.215.14/hook")
+    verdict = VerdictFactory(state=VerdictState.APPROVED)
+    verdict.claim.status = "merged"  # the claim step fails after the change row was written
+    verdict.claim.canonical = VerdictFactory().claim
+    verdict.claim.save()
+    with pytest.raises(Exception):  # noqa: B017, PT011
+        verdict_publish(actor=editor, verdict=verdict)
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_deleting_an_endpoint_is_for_its_owner(publisher_client, other_publisher):
+    from tests.api.conftest import client_for, issue_token
+
+    created = register(publisher_client, "https://93.184.215.14/hook")
+    other = client_for(issue_token(other_publisher, scopes=["read"]))
+    assert other.delete(f"{HOOKS}{created['id']}/").status_code == 404
+    assert publisher_client.delete(f"{HOOKS}{created['id']}/").status_code == 204
+    assert not WebhookEndpoint.objects.exists()
