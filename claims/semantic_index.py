@@ -21,6 +21,7 @@ from claims.models import Claim, ClaimEmbedding, ClaimStatus
 __all__ = [
     "CATCH_UP_OVERLAP",
     "claim_embed",
+    "claims_embed",
     "embedding_text_hash",
     "embedding_vector",
     "reset_cache",
@@ -74,6 +75,48 @@ def claim_embed(*, claim: Claim) -> ClaimEmbedding | None:
         },
     )
     return embedding
+
+
+def claims_embed(*, claim_ids: list[int], batch_size: int = 256) -> int:
+    """Embed many claims in batches (a backlog, an evaluation pool); returns how many vectors
+    were written. Claims whose stored vector is current are skipped. Worker-only, like
+    ``claim_embed``."""
+    if not semantic.available():
+        return 0
+    written = 0
+    for start in range(0, len(claim_ids), batch_size):
+        chunk = claim_ids[start : start + batch_size]
+        current = set(
+            ClaimEmbedding.objects.filter(
+                claim_id__in=chunk, model_name=semantic.MODEL_NAME
+            ).values_list("claim_id", "text_hash")
+        )
+        todo = [
+            (pk, text)
+            for pk, text in Claim.objects.filter(pk__in=chunk).values_list("pk", "text")
+            if (pk, embedding_text_hash(text)) not in current
+        ]
+        if not todo:
+            continue
+        vectors = semantic.encode([text for _, text in todo])
+        rows = [
+            ClaimEmbedding(
+                claim_id=pk,
+                model_name=semantic.MODEL_NAME,
+                text_hash=embedding_text_hash(text),
+                dimensions=int(vector.shape[0]),
+                vector=vector.astype("<f4").tobytes(),
+            )
+            for (pk, text), vector in zip(todo, vectors, strict=True)
+        ]
+        ClaimEmbedding.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["claim"],
+            update_fields=["model_name", "text_hash", "dimensions", "vector", "updated_at"],
+        )
+        written += len(rows)
+    return written
 
 
 @dataclass
