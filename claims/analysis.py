@@ -2,33 +2,63 @@
 
 The matching engine (``claims.engine``) is pure Python; this module is its database side: the
 inverted index in ``ClaimTerm``, corpus statistics read from it, and the ``Flag`` rows.
+
+Scale: one analysis must stay in milliseconds with a million claims, so nothing here counts or
+joins whole tables per query. Postings carry their BM25 inputs (term frequency, claim length),
+merged claims leave the index when they are merged, document frequencies are counted only up to
+a cap, and candidates are scored inside one SQL query over the term index. The only in-process
+caches are statistics that may be slightly stale (claim count, average length, frequencies of
+very common terms) and analysed texts keyed by their exact text; which claims are candidates is
+always read from the database, so a claim committed before the query is never missed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from claims import engine
+from claims.engine.compare import lexical_similarity
+from claims.engine.features import MAX_INDEX_TERMS
+from claims.engine.retrieval import DEFAULT_BM25, query_weights
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind, FlagStatus
 from reviews.models import Verdict, VerdictState
 
 # How many candidates from the index are classified pair by pair.
 CANDIDATES = 30
+# The SQL pass keeps this many times more claims than asked for; the exact BM25 pass (with the
+# common terms too) then picks the best among them.
+RERANK_FACTOR = 3
 # Query terms found in more than this share of claims carry almost no signal and would pull
 # in a large part of the table, so candidate retrieval skips them (ranking still uses them).
 COMMON_TERM_SHARE = 0.05
+# ... and, whatever the share, terms in more claims than this (the cost of one query grows with
+# the postings it reads). Frequencies are counted only up to this cap.
+RETRIEVAL_DF_CAP = 5000
+# Index terms are stored cut to the column's length.
+TERM_LENGTH = 64
+# Corpus size and average length change slowly; below SMALL_CORPUS claims they are simply
+# counted every time (cheap, and exact for tests and small desks).
+STATS_TTL_SECONDS = 60.0
+COMMON_DF_TTL_SECONDS = 600.0
+SMALL_CORPUS = 20_000
+LENGTH_SAMPLE = 2000
+FEATURE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
 class DatabaseStats:
-    """Corpus statistics for BM25, read from the index for one query's terms."""
+    """Corpus statistics for BM25: corpus size and length, and the query terms' frequencies."""
 
     n_docs: int
     avg_len: float
@@ -38,16 +68,21 @@ class DatabaseStats:
         return self.freqs.get(term, 0)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """What the index holds about one candidate claim: its terms (with counts) and subjects."""
+
+    terms: dict[str, int]
+    subjects: frozenset[str]
+    complete: bool
+
+
 def text_key(*texts: str) -> str:
     return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
 
 
 def thresholds() -> engine.Thresholds:
     return replace(engine.Thresholds(), **settings.MATCHING_THRESHOLDS)
-
-
-def _live_claims() -> Q:
-    return ~Q(claim__status=ClaimStatus.MERGED)
 
 
 def claim_request_analysis(*, claim: Claim) -> None:
@@ -62,44 +97,274 @@ def claim_request_analysis(*, claim: Claim) -> None:
     transaction.on_commit(lambda: analyze_claim.delay(claim_id))
 
 
-def _index(claim: Claim, features: engine.ClaimFeatures) -> list[str]:
-    terms = [t[:64] for t in engine.index_terms(features)]
-    ClaimTerm.objects.filter(claim=claim).delete()
-    ClaimTerm.objects.bulk_create([ClaimTerm(claim=claim, term=t) for t in dict.fromkeys(terms)])
-    return terms
+# --- in-process caches -------------------------------------------------------------------
+
+_lock = threading.Lock()
+_corpus: tuple[float, int, float] | None = None  # (taken at, n_docs, avg_len)
+_common_df: dict[str, tuple[float, int]] = {}
+_features: OrderedDict[tuple[int, str], engine.ClaimFeatures] = OrderedDict()
 
 
-def _candidates(claim: Claim, features: engine.ClaimFeatures) -> list[tuple[int, float]]:
-    query_terms = list(dict.fromkeys(features.terms))
-    if not query_terms:
-        return []
+def analysis_caches_clear() -> None:
+    """Forget cached statistics and analysed texts (a new database, or a benchmark's cold start)."""
+    global _corpus
+    with _lock:
+        _corpus = None
+        _common_df.clear()
+        _features.clear()
+
+
+def _features_of(claim_id: int, text: str) -> engine.ClaimFeatures:
+    # Keyed by the text itself, so an edited claim is never judged on its old wording.
+    key = (claim_id, text)
+    with _lock:
+        cached = _features.get(key)
+        if cached is not None:
+            _features.move_to_end(key)
+            return cached
+    features = engine.analyze(text)
+    with _lock:
+        _features[key] = features
+        while len(_features) > FEATURE_CACHE_SIZE:
+            _features.popitem(last=False)
+    return features
+
+
+def _corpus_stats() -> tuple[int, float]:
+    """Claims in the index and their average length (sum of term counts)."""
+    global _corpus
+    now = time.monotonic()
+    with _lock:
+        cached = _corpus
+    if cached is not None and now - cached[0] < STATS_TTL_SECONDS and cached[1] >= SMALL_CORPUS:
+        return cached[1], cached[2]
     n_docs = Claim.objects.exclude(status=ClaimStatus.MERGED).count()
-    total_terms = ClaimTerm.objects.filter(_live_claims()).count()
-    freqs = dict(
-        ClaimTerm.objects.filter(_live_claims(), term__in=query_terms)
-        .values_list("term")
-        .annotate(n=Count("id"))
-        .values_list("term", "n")
+    # The average length comes from the newest claims: a sample is plenty for BM25's length
+    # normalisation and costs the same at any corpus size.
+    last = Claim.objects.aggregate(last=Max("pk"))["last"] or 0
+    lengths = dict(
+        ClaimTerm.objects.filter(claim_id__gt=last - LENGTH_SAMPLE, doc_len__gt=0)
+        .values_list("claim_id", "doc_len")
+        .distinct()
     )
-    stats = DatabaseStats(n_docs=n_docs, avg_len=total_terms / max(n_docs, 1), freqs=freqs)
-    limit = max(50, int(n_docs * COMMON_TERM_SHARE))
-    selective = [t for t in query_terms if 0 < freqs.get(t, 0) <= limit] or query_terms
-    # Claims sharing the most selective terms, then their full term lists for BM25.
-    ids = list(
-        ClaimTerm.objects.filter(_live_claims(), term__in=selective)
-        .exclude(claim_id=claim.pk)
-        .values("claim_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "-claim_id")
-        .values_list("claim_id", flat=True)[: CANDIDATES * 4]
+    avg_len = sum(lengths.values()) / len(lengths) if lengths else 0.0
+    with _lock:
+        _corpus = (now, n_docs, avg_len)
+    return n_docs, avg_len
+
+
+def _doc_freqs(terms: list[str]) -> dict[str, int]:
+    """Document frequency of each term, exact up to ``RETRIEVAL_DF_CAP``.
+
+    Rare terms are counted fresh on every query (a term first indexed a moment ago must count);
+    terms beyond the cap are common, so their full counts are cached for a while.
+    """
+    if not terms:
+        return {}
+    table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+    cap = RETRIEVAL_DF_CAP + 1
+    # One round trip; each LIMIT stops a common term's count early. Only the quoted table name
+    # and integers are formatted in; the terms are bound parameters.
+    columns = ", ".join(
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s LIMIT {cap}) AS p{i})"  # noqa: S608
+        for i in range(len(terms))
     )
-    postings: dict[int, list[str]] = {}
-    for claim_id, term in ClaimTerm.objects.filter(claim_id__in=ids).values_list(
-        "claim_id", "term"
-    ):
-        postings.setdefault(claim_id, []).append(term)
-    ranked = engine.rank(features, postings.items(), stats, k=CANDIDATES)
-    return [(int(claim_id), score) for claim_id, score in ranked]  # type: ignore[call-overload]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", terms)
+        row = cursor.fetchone()
+    freqs = dict(zip(terms, (int(n) for n in row), strict=True))
+    now = time.monotonic()
+    for term, n in freqs.items():
+        if n < cap:
+            continue
+        with _lock:
+            cached = _common_df.get(term)
+        if cached is None or now - cached[0] > COMMON_DF_TTL_SECONDS:
+            cached = (now, ClaimTerm.objects.filter(term=term).count())
+            with _lock:
+                _common_df[term] = cached
+        freqs[term] = cached[1]
+    return freqs
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
+    counts: dict[str, int] = {}
+    subjects: set[str] = set()
+    for term, n in engine.index_term_counts(features).items():
+        key = term[:TERM_LENGTH]
+        counts[key] = counts.get(key, 0) + n
+        if term in features.subject_stems:
+            subjects.add(key)
+    doc_len = min(sum(counts.values()), 32767)
+    return [
+        ClaimTerm(
+            claim_id=claim_id,
+            term=term,
+            count=min(n, 32767),
+            doc_len=doc_len,
+            subject=term in subjects,
+        )
+        for term, n in counts.items()
+    ]
+
+
+def _index(claim: Claim, features: engine.ClaimFeatures) -> None:
+    rows = _postings(claim.pk, features)
+    wanted = {(r.term, r.count, r.doc_len, r.subject) for r in rows}
+    stored = set(
+        ClaimTerm.objects.filter(claim=claim).values_list("term", "count", "doc_len", "subject")
+    )
+    if stored == wanted:
+        return  # re-analysis of an unchanged text writes nothing
+    with transaction.atomic():
+        if stored:
+            ClaimTerm.objects.filter(claim=claim).delete()
+        ClaimTerm.objects.bulk_create(rows)
+
+
+def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
+    """Index many claims at once (a pool to search, a re-index); returns postings written.
+
+    Merged claims are left out of the index; their old postings go.
+    """
+    written = 0
+    ids = list(claim_ids)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        rows: list[ClaimTerm] = []
+        for claim_id, text, status in Claim.objects.filter(pk__in=chunk).values_list(
+            "pk", "text", "status"
+        ):
+            if status != ClaimStatus.MERGED:
+                rows.extend(_postings(claim_id, engine.analyze(text)))
+        with transaction.atomic():
+            ClaimTerm.objects.filter(claim_id__in=chunk).delete()
+            ClaimTerm.objects.bulk_create(rows, batch_size=5000)
+        written += len(rows)
+    return written
+
+
+def claim_unindex(*, claim_id: int) -> None:
+    """Take a claim out of the index (it was merged into another)."""
+    ClaimTerm.objects.filter(claim_id=claim_id).delete()
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+def _retrieve(
+    features: engine.ClaimFeatures, exclude_id: int | None, k: int
+) -> tuple[list[tuple[int, float]], dict[int, Posting]]:
+    query_terms = list(dict.fromkeys(t[:TERM_LENGTH] for t in features.terms))
+    if not query_terms or k <= 0:
+        return [], {}
+    n_docs, avg_len = _corpus_stats()
+    freqs = {t: n for t, n in _doc_freqs(query_terms).items() if n > 0}
+    if not freqs:
+        return [], {}
+    # A count cached a minute ago can be below a fresh frequency; BM25 needs n_docs >= df.
+    n_docs = max(n_docs, max(freqs.values()))
+    stats = DatabaseStats(n_docs=n_docs, avg_len=avg_len or 1.0, freqs=freqs)
+    weights = query_weights(features, stats)
+    limit = min(RETRIEVAL_DF_CAP, max(50, int(n_docs * COMMON_TERM_SHARE)))
+    by_rarity = sorted(freqs, key=lambda t: (freqs[t], t))
+    selective = [t for t in by_rarity if freqs[t] <= limit] or by_rarity[:2]
+    params = DEFAULT_BM25
+    values = ", ".join(["(%s, CAST(%s AS DOUBLE PRECISION))"] * len(selective))
+    table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+    # BM25 over the selective terms, scored from the postings alone (an index-only scan on
+    # PostgreSQL); rows written before lengths were stored count as average length.
+    # Only the table name and BM25 constants are formatted in; values are parameters.
+    sql = f"""
+        WITH q(term, weight) AS (VALUES {values})
+        SELECT p.claim_id,
+               SUM(q.weight * p.count * {params.k1 + 1.0}
+                   / (p.count + {params.k1} * ({1.0 - params.b} + {params.b}
+                      * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE %s END) / %s))) AS score
+        FROM {table} p JOIN q ON p.term = q.term
+        WHERE p.claim_id <> %s
+        GROUP BY p.claim_id
+        ORDER BY score DESC, p.claim_id DESC
+        LIMIT %s
+    """  # noqa: S608
+    args: list[object] = []
+    for term in selective:
+        args += [term, weights.get(term, 0.0)]
+    args += [stats.avg_len, stats.avg_len, exclude_id if exclude_id is not None else -1]
+    args.append(k * RERANK_FACTOR)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        ids = [int(row[0]) for row in cursor.fetchall()]
+    terms: dict[int, dict[str, int]] = {}
+    subjects: dict[int, set[str]] = {}
+    complete: dict[int, bool] = {}
+    for claim_id, term, count, doc_len, subject in ClaimTerm.objects.filter(
+        claim_id__in=ids
+    ).values_list("claim_id", "term", "count", "doc_len", "subject"):
+        terms.setdefault(claim_id, {})[term] = count
+        if subject:
+            subjects.setdefault(claim_id, set()).add(term)
+        complete[claim_id] = complete.get(claim_id, True) and doc_len > 0
+    postings = {
+        cid: Posting(
+            terms=t,
+            subjects=frozenset(subjects.get(cid, ())),
+            # A capped term list (or a term cut to the column) is not the whole text.
+            complete=complete[cid]
+            and len(t) < MAX_INDEX_TERMS
+            and all(len(term) < TERM_LENGTH for term in t),
+        )
+        for cid, t in terms.items()
+    }
+    ranked = engine.rank(features, ((cid, p.terms) for cid, p in postings.items()), stats, k=k)
+    return [(int(cid), score) for cid, score in ranked], postings  # type: ignore[call-overload]
+
+
+def claim_candidates(
+    *, features: engine.ClaimFeatures, exclude_id: int | None, k: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """The ``k`` indexed claims most similar to ``features`` (BM25), best first.
+
+    ``features`` need not belong to a claim (evaluation queries); ``exclude_id`` leaves the
+    analysed claim itself out.
+    """
+    ranked, _ = _retrieve(features, exclude_id, k)
+    return ranked
+
+
+def _could_flag(
+    features: engine.ClaimFeatures, posting: Posting, limits: engine.Thresholds
+) -> bool:
+    """Whether the pair can be a repeat or a conflict at all, judged from the postings.
+
+    The classifier's first step is the lexical similarity of the two term sets, and below its
+    thresholds it answers "unrelated"; that similarity is computed here from the stored terms
+    (exactly, when they are the claim's whole term list), which saves analysing the text.
+    """
+    if not posting.complete:
+        return True
+    stub = engine.ClaimFeatures(
+        text="",
+        normalized="",
+        tokens=(),
+        terms=tuple(posting.terms),
+        quantities=(),
+        negated=False,
+        directions=(),
+        years=(),
+        dates=(),
+        subject_terms=(),
+        subject_stems=posting.subjects,
+    )
+    score = lexical_similarity(features, stub).score
+    needed = max(
+        limits.related * 0.75,
+        min(limits.conflict, limits.repeat - 2 * limits.same_quantity_bonus),
+    )
+    return score >= needed
 
 
 def _published_ratings(ids: list[int]) -> dict[int, str]:
@@ -117,25 +382,28 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
     pair and kind is one row (a unique constraint) and rows are upserted, never appended.
     Returns None when the claim is gone or merged.
     """
-    claim = Claim.objects.filter(pk=claim_id).first()
+    claim = Claim.objects.filter(pk=claim_id).only("pk", "text", "status").first()
     if claim is None:
         return None
     if claim.status == ClaimStatus.MERGED:
+        claim_unindex(claim_id=claim_id)
         Claim.objects.filter(pk=claim_id).update(analysis_state=AnalysisState.DONE)
         return None
-    features = engine.analyze(claim.text)
-    with transaction.atomic():
-        _index(claim, features)
-    candidates = _candidates(claim, features)
-    others = Claim.objects.in_bulk([cid for cid, _ in candidates])
-    ratings = _published_ratings([claim.pk, *others])
+    features = _features_of(claim.pk, claim.text)
+    _index(claim, features)
     limits = thresholds()
+    ranked, postings = _retrieve(features, claim.pk, CANDIDATES)
+    # Candidates that cannot reach a flag are not fetched nor analysed: most of the time the
+    # best-ranked claims merely share a few words with this one.
+    candidates = [cid for cid, _ in ranked if _could_flag(features, postings[cid], limits)]
+    others = Claim.objects.only("pk", "text").in_bulk(candidates)
+    ratings = _published_ratings([claim.pk, *others]) if others else {}
     found: dict[tuple[int, int, str], dict[str, object]] = {}
-    for other_id, _score in candidates:
+    for other_id in candidates:
         other = others.get(other_id)
         if other is None:
             continue
-        result = engine.classify(features, engine.analyze(other.text), thresholds=limits)
+        result = engine.classify(features, _features_of(other_id, other.text), thresholds=limits)
         pair = (min(claim.pk, other_id), max(claim.pk, other_id))
         key_text = text_key(*(c.text for c in sorted((claim, other), key=lambda c: c.pk)))
         if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
@@ -166,6 +434,16 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
         analysed_engine=engine.ENGINE_VERSION,
     )
     return flags
+
+
+def claims_analyze(*, claim_ids: Iterable[int]) -> int:
+    """Analyse a backlog of claims one after another (a batch task, a re-analysis after an
+    engine change); returns how many were analysed. One worker process runs one batch."""
+    done = 0
+    for claim_id in claim_ids:
+        if claim_analyze(claim_id=claim_id) is not None:
+            done += 1
+    return done
 
 
 @transaction.atomic

@@ -247,12 +247,24 @@ class ClaimTerm(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="index_terms")
     term = models.CharField(max_length=64)
+    # BM25 inputs stored on every posting so that a query is scored from the term index alone,
+    # without touching the claim rows: the term's frequency in the claim and the claim's length
+    # (sum of its term frequencies; 0 on rows written before it was stored).
+    count = models.PositiveSmallIntegerField(default=1)
+    doc_len = models.PositiveSmallIntegerField(default=0)
+    # Whether the term is one of the claim's subject terms: with it, the lexical similarity of
+    # a candidate can be computed from its postings, before its text is analysed.
+    subject = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["claim", "term"], name="claimterm_unique"),
         ]
-        indexes = [models.Index(fields=["term", "claim"])]
+        # Every column a ranking query reads is in the index, so PostgreSQL answers it with
+        # an index-only scan over the query's terms.
+        indexes = [
+            models.Index(fields=["term", "claim", "count", "doc_len"], name="claimterm_postings")
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -8,7 +8,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
-from claims.analysis import claim_analyze, claims_needing_analysis
+from claims.analysis import claim_analyze, claims_analyze, claims_needing_analysis
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,22 @@ log = logging.getLogger(__name__)
 def analyze_claim(claim_id: int) -> None:
     """Analyse one claim; quietly does nothing when the claim is gone."""
     claim_analyze(claim_id=claim_id)
+
+
+@shared_task(
+    autoretry_for=(DatabaseError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def analyze_claims(claim_ids: list[int]) -> int:
+    """Analyse a batch of claims (a backlog); gone or merged ones are skipped quietly.
+
+    Safe to retry as a whole: each claim's analysis is idempotent.
+    """
+    return claims_analyze(claim_ids=claim_ids)
 
 
 @shared_task
