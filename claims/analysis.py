@@ -15,6 +15,7 @@ always read from the database, so a claim committed before the query is never mi
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -23,13 +24,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
 from claims import engine
-from claims.engine.compare import lexical_similarity
+from claims.engine.compare import compare_subjects, lexical_similarity
 from claims.engine.features import MAX_INDEX_TERMS
+from claims.engine.normalize import stem
 from claims.engine.retrieval import DEFAULT_BM25, query_weights
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind, FlagStatus
 from reviews.models import Verdict, VerdictState
@@ -51,7 +53,7 @@ TERM_LENGTH = 64
 # counted every time (cheap, and exact for tests and small desks).
 STATS_TTL_SECONDS = 60.0
 COMMON_DF_TTL_SECONDS = 600.0
-SMALL_CORPUS = 20_000
+SMALL_CORPUS = 5_000
 LENGTH_SAMPLE = 2000
 FEATURE_CACHE_SIZE = 50_000
 
@@ -73,7 +75,7 @@ class Posting:
     """What the index holds about one candidate claim: its terms (with counts) and subjects."""
 
     terms: dict[str, int]
-    subjects: frozenset[str]
+    subject_words: tuple[str, ...]
     complete: bool
 
 
@@ -142,12 +144,10 @@ def _corpus_stats() -> tuple[int, float]:
     # The average length comes from the newest claims: a sample is plenty for BM25's length
     # normalisation and costs the same at any corpus size.
     last = Claim.objects.aggregate(last=Max("pk"))["last"] or 0
-    lengths = dict(
-        ClaimTerm.objects.filter(claim_id__gt=last - LENGTH_SAMPLE, doc_len__gt=0)
-        .values_list("claim_id", "doc_len")
-        .distinct()
+    sample = ClaimTerm.objects.filter(claim_id__gt=last - LENGTH_SAMPLE).aggregate(
+        total=Sum("count"), docs=Count("claim_id", distinct=True)
     )
-    avg_len = sum(lengths.values()) / len(lengths) if lengths else 0.0
+    avg_len = (sample["total"] or 0) / sample["docs"] if sample["docs"] else 0.0
     with _lock:
         _corpus = (now, n_docs, avg_len)
     return n_docs, avg_len
@@ -192,12 +192,20 @@ def _doc_freqs(terms: list[str]) -> dict[str, int]:
 
 def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
     counts: dict[str, int] = {}
-    subjects: set[str] = set()
     for term, n in engine.index_term_counts(features).items():
         key = term[:TERM_LENGTH]
         counts[key] = counts.get(key, 0) + n
-        if term in features.subject_stems:
-            subjects.add(key)
+    surfaces: dict[str, list[str]] = {}
+    for word in features.subject_terms:
+        surfaces.setdefault(stem(word), []).append(word)
+    surface = {term: " ".join(words) for term, words in surfaces.items()}
+    complete = (
+        len(counts) == len(set(features.terms))
+        and len(counts) < MAX_INDEX_TERMS
+        and all(len(term) < TERM_LENGTH for term in counts)
+        and all(term in counts and len(text) <= 200 for term, text in surface.items())
+        and not any(" " in word for word in features.subject_terms)
+    )
     doc_len = min(sum(counts.values()), 32767)
     return [
         ClaimTerm(
@@ -205,7 +213,8 @@ def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
             term=term,
             count=min(n, 32767),
             doc_len=doc_len,
-            subject=term in subjects,
+            surface=surface.get(term, ""),
+            complete=complete,
         )
         for term, n in counts.items()
     ]
@@ -213,10 +222,9 @@ def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
 
 def _index(claim: Claim, features: engine.ClaimFeatures) -> None:
     rows = _postings(claim.pk, features)
-    wanted = {(r.term, r.count, r.doc_len, r.subject) for r in rows}
-    stored = set(
-        ClaimTerm.objects.filter(claim=claim).values_list("term", "count", "doc_len", "subject")
-    )
+    fields = ("term", "count", "doc_len", "surface", "complete")
+    wanted = {tuple(getattr(r, f) for f in fields) for r in rows}
+    stored = set(ClaimTerm.objects.filter(claim=claim).values_list(*fields))
     if stored == wanted:
         return  # re-analysis of an unchanged text writes nothing
     with transaction.atomic():
@@ -290,7 +298,7 @@ def _retrieve(
         ORDER BY score DESC, p.claim_id DESC
         LIMIT %s
     """  # noqa: S608
-    args: list[object] = []
+    args: list[str | float | int] = []
     for term in selective:
         args += [term, weights.get(term, 0.0)]
     args += [stats.avg_len, stats.avg_len, exclude_id if exclude_id is not None else -1]
@@ -299,24 +307,17 @@ def _retrieve(
         cursor.execute(sql, args)
         ids = [int(row[0]) for row in cursor.fetchall()]
     terms: dict[int, dict[str, int]] = {}
-    subjects: dict[int, set[str]] = {}
+    words: dict[int, list[str]] = {}
     complete: dict[int, bool] = {}
-    for claim_id, term, count, doc_len, subject in ClaimTerm.objects.filter(
+    for claim_id, term, count, surface, whole in ClaimTerm.objects.filter(
         claim_id__in=ids
-    ).values_list("claim_id", "term", "count", "doc_len", "subject"):
+    ).values_list("claim_id", "term", "count", "surface", "complete"):
         terms.setdefault(claim_id, {})[term] = count
-        if subject:
-            subjects.setdefault(claim_id, set()).add(term)
-        complete[claim_id] = complete.get(claim_id, True) and doc_len > 0
+        if surface:
+            words.setdefault(claim_id, []).extend(surface.split(" "))
+        complete[claim_id] = complete.get(claim_id, True) and whole
     postings = {
-        cid: Posting(
-            terms=t,
-            subjects=frozenset(subjects.get(cid, ())),
-            # A capped term list (or a term cut to the column) is not the whole text.
-            complete=complete[cid]
-            and len(t) < MAX_INDEX_TERMS
-            and all(len(term) < TERM_LENGTH for term in t),
-        )
+        cid: Posting(terms=t, subject_words=tuple(words.get(cid, ())), complete=complete[cid])
         for cid, t in terms.items()
     }
     ranked = engine.rank(features, ((cid, p.terms) for cid, p in postings.items()), stats, k=k)
@@ -340,9 +341,10 @@ def _could_flag(
 ) -> bool:
     """Whether the pair can be a repeat or a conflict at all, judged from the postings.
 
-    The classifier's first step is the lexical similarity of the two term sets, and below its
-    thresholds it answers "unrelated"; that similarity is computed here from the stored terms
-    (exactly, when they are the claim's whole term list), which saves analysing the text.
+    The classifier first measures the lexical overlap of the two term sets and compares
+    subject words: too little overlap is "unrelated", another subject is "compatible", and
+    neither is flagged. Both checks need only what the postings hold, so they are run here
+    exactly as the classifier runs them, and only the survivors' texts are analysed.
     """
     if not posting.complete:
         return True
@@ -356,15 +358,15 @@ def _could_flag(
         directions=(),
         years=(),
         dates=(),
-        subject_terms=(),
-        subject_stems=posting.subjects,
+        subject_terms=posting.subject_words,
+        subject_stems=frozenset(stem(w) for w in posting.subject_words),
     )
-    score = lexical_similarity(features, stub).score
-    needed = max(
-        limits.related * 0.75,
-        min(limits.conflict, limits.repeat - 2 * limits.same_quantity_bonus),
+    lex = lexical_similarity(features, stub)
+    subjects = compare_subjects(features, stub, lex)
+    related = lex.score >= limits.related or (
+        bool(subjects.shared) and lex.score >= limits.related * 0.75
     )
-    return score >= needed
+    return related and not subjects.different
 
 
 def _published_ratings(ids: list[int]) -> dict[int, str]:
@@ -461,27 +463,62 @@ def _store_flags(claim_id: int, found: dict[tuple[int, int, str], dict[str, obje
     ]
     Flag.objects.filter(pk__in=stale).delete()
     kept: list[Flag] = []
+    new = [
+        Flag(claim_a_id=a, claim_b_id=b, kind=kind, engine_version=engine.ENGINE_VERSION, **values)
+        for (a, b, kind), values in found.items()
+        if (a, b, kind) not in existing
+    ]
+    inserted: set[tuple[int, int, str]] = set()
+    if new:
+        try:
+            # One insert for all new pairs; if another worker flagged one of them meanwhile,
+            # the pair-by-pair path below merges with its row instead.
+            with transaction.atomic():
+                Flag.objects.bulk_create(new)
+                Flag.history.bulk_history_create(new)
+        except IntegrityError:
+            pass
+        else:
+            kept.extend(new)
+            inserted = {(f.claim_a_id, f.claim_b_id, f.kind) for f in new}
     for (a, b, kind), values in found.items():
+        if (a, b, kind) in inserted:
+            continue
         flag = existing.get((a, b, kind))
         if flag is None:
-            flag, _ = Flag.objects.get_or_create(
+            flag, created = Flag.objects.get_or_create(
                 claim_a_id=a,
                 claim_b_id=b,
                 kind=kind,
                 defaults={**values, "engine_version": engine.ENGINE_VERSION},
             )
+            if created:
+                kept.append(flag)
+                continue
         elif flag.status == FlagStatus.DISMISSED and flag.text_key != values["text_key"]:
             # A dismissed pair comes back only when one of the texts changed.
             flag.status = FlagStatus.OPEN
             flag.resolved_by = None
             flag.resolved_at = None
             flag.resolution_note = ""
+        elif _unchanged(flag, values):
+            # Nothing to write (nor a history row to add) when re-analysis agrees.
+            kept.append(flag)
+            continue
         for name, value in values.items():
             setattr(flag, name, value)
         flag.engine_version = engine.ENGINE_VERSION
         flag.save()
         kept.append(flag)
     return kept
+
+
+def _unchanged(flag: Flag, values: dict[str, object]) -> bool:
+    # Compared as JSON would store them (tuples come back as lists).
+    stored = {name: getattr(flag, name) for name in values}
+    return flag.engine_version == engine.ENGINE_VERSION and json.dumps(
+        stored, sort_keys=True, default=str
+    ) == json.dumps(values, sort_keys=True, default=str)
 
 
 def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:

@@ -252,9 +252,12 @@ class ClaimTerm(models.Model):
     # (sum of its term frequencies; 0 on rows written before it was stored).
     count = models.PositiveSmallIntegerField(default=1)
     doc_len = models.PositiveSmallIntegerField(default=0)
-    # Whether the term is one of the claim's subject terms: with it, the lexical similarity of
-    # a candidate can be computed from its postings, before its text is analysed.
-    subject = models.BooleanField(default=False)
+    # For a subject term, the claim's own words that stem to it (space separated). With them
+    # and ``complete``, the classifier's first checks (lexical similarity, same subject) can be
+    # run on a candidate's postings before its text is analysed.
+    surface = models.CharField(max_length=200, blank=True)
+    # Whether the claim's postings hold all its terms and subject words (not cut at the cap).
+    complete = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -38,7 +38,12 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='claimterm',
-            name='subject',
+            name='surface',
+            field=models.CharField(blank=True, max_length=200),
+        ),
+        migrations.AddField(
+            model_name='claimterm',
+            name='complete',
             field=models.BooleanField(default=False),
         ),
         migrations.AddIndex(
