@@ -366,7 +366,16 @@ def _could_flag(
     related = lex.score >= limits.related or (
         bool(subjects.shared) and lex.score >= limits.related * 0.75
     )
-    return related and not subjects.different
+    if not related or subjects.different:
+        return False
+    # A conflict is only trusted above the conflict threshold; below it only a repeat is
+    # possible, and a repeat needs both sides to carry a similar amount of content and a
+    # score that even the best figure bonus cannot lift otherwise.
+    repeat_possible = (
+        lex.length_ratio >= limits.repeat_length_ratio
+        and lex.score + 2 * limits.same_quantity_bonus >= limits.repeat
+    )
+    return lex.score >= limits.conflict or repeat_possible
 
 
 def _published_ratings(ids: list[int]) -> dict[int, str]:
@@ -429,12 +438,13 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
                 "details": result.details,
                 "text_key": key_text,
             }
-    flags = _store_flags(claim.pk, found)
-    Claim.objects.filter(pk=claim.pk).update(
-        analysis_state=AnalysisState.DONE,
-        analysed_at=timezone.now(),
-        analysed_engine=engine.ENGINE_VERSION,
-    )
+    with transaction.atomic():
+        flags = _store_flags(claim.pk, found)
+        Claim.objects.filter(pk=claim.pk).update(
+            analysis_state=AnalysisState.DONE,
+            analysed_at=timezone.now(),
+            analysed_engine=engine.ENGINE_VERSION,
+        )
     return flags
 
 
