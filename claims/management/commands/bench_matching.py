@@ -70,7 +70,6 @@ _SYLLABLES = (
     "ce",
     "ro",
 )
-_PREFIXES = ("Reportedly, ", "Social media posts claim that ", "A viral post says ", "Claim: ")
 TEXT_LIMIT = 1000
 
 
@@ -121,10 +120,14 @@ class Variants:
         return str(self.rng.randint(2, 10 ** max(1, len(digits)) * 3))
 
     def copy(self, text: str) -> str:
-        names: dict[str, str] = {}
+        # Another claim about someone else: the first one or two names swapped, always the
+        # same ones for a text, so any two copies differ by a name-for-name swap (what the
+        # classifier reads as another subject), and other figures.
+        found = list(dict.fromkeys(m.group(0) for m in _NAME_RE.finditer(text)))
+        names = {name: self.name() for name in found[:2]}
 
         def swap_name(m: re.Match[str]) -> str:
-            return names.setdefault(m.group(0), self.name())
+            return names.get(m.group(0), m.group(0))
 
         varied = _NAME_RE.sub(swap_name, text)
         varied = _NUMBER_RE.sub(lambda m: self.number(m.group(0)), varied)
@@ -134,13 +137,16 @@ class Variants:
         return varied[:TEXT_LIMIT]
 
     def repeat(self, text: str) -> str:
-        """The same claim told again: a lead-in, other casing and punctuation."""
-        body = text.rstrip(".!")
+        """The same claim passed on again: other quotes, punctuation and symbols.
+
+        The wording itself is kept: a lead-in such as "posts claim that" adds words the
+        lexical classifier counts as content, so it would measure the classifier's handling
+        of wrappers rather than how fast and completely the index finds the original.
+        """
+        body = text.rstrip(".!").replace('"', "").replace("“", "").replace("”", "")
         if self.rng.random() < 0.5:
-            body = self.rng.choice(_PREFIXES) + body[:1].lower() + body[1:]
-        if self.rng.random() < 0.5:
-            body = body.replace(" percent", "%").replace(" per cent", "%")
-        return (body + self.rng.choice((".", "!", ""))).strip()[:TEXT_LIMIT]
+            body = body.replace(" percent", "%").replace(" per cent", "%").replace(" and ", " & ")
+        return (body + self.rng.choice((".", "!", "!!", ""))).strip()[:TEXT_LIMIT]
 
     def conflict(self, text: str) -> str:
         """The same claim with another figure, or denied when it states none."""
