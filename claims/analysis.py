@@ -287,35 +287,38 @@ def _retrieve(
     # PostgreSQL); rows written before lengths were stored count as average length.
     # Only the table name and BM25 constants are formatted in; values are parameters.
     sql = f"""
-        WITH q(term, weight) AS (VALUES {values})
-        SELECT p.claim_id,
-               SUM(q.weight * p.count * {params.k1 + 1.0}
-                   / (p.count + {params.k1} * ({1.0 - params.b} + {params.b}
-                      * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE %s END) / %s))) AS score
-        FROM {table} p JOIN q ON p.term = q.term
-        WHERE p.claim_id <> %s
-        GROUP BY p.claim_id
-        ORDER BY score DESC, p.claim_id DESC
-        LIMIT %s
+        WITH q(term, weight) AS (VALUES {values}),
+        top AS (
+            SELECT p.claim_id,
+                   SUM(q.weight * p.count * {params.k1 + 1.0}
+                       / (p.count + {params.k1} * ({1.0 - params.b} + {params.b}
+                          * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE %s END) / %s))) AS score
+            FROM {table} p JOIN q ON p.term = q.term
+            WHERE p.claim_id <> %s
+            GROUP BY p.claim_id
+            ORDER BY score DESC, p.claim_id DESC
+            LIMIT %s
+        )
+        SELECT t.claim_id, t.term, t.count, t.surface, t.complete
+        FROM {table} t JOIN top ON t.claim_id = top.claim_id
     """  # noqa: S608
     args: list[str | float | int] = []
     for term in selective:
         args += [term, weights.get(term, 0.0)]
     args += [stats.avg_len, stats.avg_len, exclude_id if exclude_id is not None else -1]
     args.append(k * RERANK_FACTOR)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        ids = [int(row[0]) for row in cursor.fetchall()]
     terms: dict[int, dict[str, int]] = {}
     words: dict[int, list[str]] = {}
     complete: dict[int, bool] = {}
-    for claim_id, term, count, surface, whole in ClaimTerm.objects.filter(
-        claim_id__in=ids
-    ).values_list("claim_id", "term", "count", "surface", "complete"):
-        terms.setdefault(claim_id, {})[term] = count
-        if surface:
-            words.setdefault(claim_id, []).extend(surface.split(" "))
-        complete[claim_id] = complete.get(claim_id, True) and whole
+    # The best claims' whole postings come back in the same round trip, for the exact BM25
+    # pass (common terms included) and the pre-check before classification.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        for claim_id, term, count, surface, whole in cursor.fetchall():
+            terms.setdefault(claim_id, {})[term] = count
+            if surface:
+                words.setdefault(claim_id, []).extend(surface.split(" "))
+            complete[claim_id] = complete.get(claim_id, True) and bool(whole)
     postings = {
         cid: Posting(terms=t, subject_words=tuple(words.get(cid, ())), complete=complete[cid])
         for cid, t in terms.items()
@@ -362,6 +365,8 @@ def _could_flag(
         subject_stems=frozenset(stem(w) for w in posting.subject_words),
     )
     lex = lexical_similarity(features, stub)
+    if lex.score < limits.related * 0.75:
+        return False  # unrelated whatever the subjects
     subjects = compare_subjects(features, stub, lex)
     related = lex.score >= limits.related or (
         bool(subjects.shared) and lex.score >= limits.related * 0.75
