@@ -47,6 +47,8 @@ COMMON_TERM_SHARE = 0.05
 # ... and, whatever the share, terms in more claims than this (the cost of one query grows with
 # the postings it reads). Frequencies are counted only up to this cap.
 RETRIEVAL_DF_CAP = 5000
+# Postings one ranking query reads at most (beyond its two rarest terms).
+POSTINGS_BUDGET = 12_000
 # Index terms are stored cut to the column's length.
 TERM_LENGTH = 64
 # Corpus size and average length change slowly; below SMALL_CORPUS claims they are simply
@@ -141,9 +143,9 @@ def _corpus_stats() -> tuple[int, float]:
     if cached is not None and now - cached[0] < STATS_TTL_SECONDS and cached[1] >= SMALL_CORPUS:
         return cached[1], cached[2]
     n_docs = Claim.objects.exclude(status=ClaimStatus.MERGED).count()
-    # The average length comes from the newest claims: a sample is plenty for BM25's length
-    # normalisation and costs the same at any corpus size.
-    last = Claim.objects.aggregate(last=Max("pk"))["last"] or 0
+    # The average length comes from the newest indexed claims: a sample is plenty for BM25's
+    # length normalisation and costs the same at any corpus size.
+    last = ClaimTerm.objects.aggregate(last=Max("claim_id"))["last"] or 0
     sample = ClaimTerm.objects.filter(claim_id__gt=last - LENGTH_SAMPLE).aggregate(
         total=Sum("count"), docs=Count("claim_id", distinct=True)
     )
@@ -279,7 +281,16 @@ def _retrieve(
     weights = query_weights(features, stats)
     limit = min(RETRIEVAL_DF_CAP, max(50, int(n_docs * COMMON_TERM_SHARE)))
     by_rarity = sorted(freqs, key=lambda t: (freqs[t], t))
-    selective = [t for t in by_rarity if freqs[t] <= limit] or by_rarity[:2]
+    selective: list[str] = []
+    scanned = 0
+    for term in by_rarity:
+        # The rarest terms always take part; more are added while the postings to read stay
+        # within budget, since what a query costs is the rows it aggregates.
+        if freqs[term] > limit or (len(selective) >= 2 and scanned + freqs[term] > POSTINGS_BUDGET):
+            break
+        selective.append(term)
+        scanned += freqs[term]
+    selective = selective or by_rarity[:2]
     params = DEFAULT_BM25
     values = ", ".join(["(%s, CAST(%s AS DOUBLE PRECISION))"] * len(selective))
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
