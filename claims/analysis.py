@@ -161,31 +161,34 @@ def _doc_freqs(terms: list[str]) -> dict[str, int]:
     Rare terms are counted fresh on every query (a term first indexed a moment ago must count);
     terms beyond the cap are common, so their full counts are cached for a while.
     """
-    if not terms:
-        return {}
+    now = time.monotonic()
+    freqs: dict[str, int] = {}
+    with _lock:
+        for term in terms:
+            cached = _common_df.get(term)
+            if cached is not None and now - cached[0] <= COMMON_DF_TTL_SECONDS:
+                # Known to be common (frequencies only grow), so not counted again.
+                freqs[term] = cached[1]
+    to_count = [t for t in terms if t not in freqs]
+    if not to_count:
+        return freqs
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
     cap = RETRIEVAL_DF_CAP + 1
     # One round trip; each LIMIT stops a common term's count early. Only the quoted table name
     # and integers are formatted in; the terms are bound parameters.
     columns = ", ".join(
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s LIMIT {cap}) AS p{i})"  # noqa: S608
-        for i in range(len(terms))
+        for i in range(len(to_count))
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {columns}", terms)
+        cursor.execute(f"SELECT {columns}", to_count)
         row = cursor.fetchone()
-    freqs = dict(zip(terms, (int(n) for n in row), strict=True))
-    now = time.monotonic()
-    for term, n in freqs.items():
-        if n < cap:
-            continue
-        with _lock:
-            cached = _common_df.get(term)
-        if cached is None or now - cached[0] > COMMON_DF_TTL_SECONDS:
-            cached = (now, ClaimTerm.objects.filter(term=term).count())
+    for term, n in zip(to_count, (int(n) for n in row), strict=True):
+        if n >= cap:
+            n = ClaimTerm.objects.filter(term=term).count()
             with _lock:
-                _common_df[term] = cached
-        freqs[term] = cached[1]
+                _common_df[term] = (now, n)
+        freqs[term] = n
     return freqs
 
 
