@@ -297,16 +297,23 @@ def _retrieve(
     params = DEFAULT_BM25
     values = ", ".join(["(%s, CAST(%s AS DOUBLE PRECISION))"] * len(selective))
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+
     # BM25 over the selective terms, scored from the postings alone (an index-only scan on
     # PostgreSQL); rows written before lengths were stored count as average length.
+    def real(value: object) -> str:
+        # Floating point throughout: a bare decimal literal is NUMERIC on PostgreSQL, and
+        # NUMERIC arithmetic made the aggregate several times slower.
+        return f"CAST({value} AS DOUBLE PRECISION)"
+
     # Only the table name and BM25 constants are formatted in; values are parameters.
     sql = f"""
         WITH q(term, weight) AS (VALUES {values}),
         top AS (
             SELECT p.claim_id,
-                   SUM(q.weight * p.count * {params.k1 + 1.0}
-                       / (p.count + {params.k1} * ({1.0 - params.b} + {params.b}
-                          * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE %s END) / %s))) AS score
+                   SUM(q.weight * p.count * {real(params.k1 + 1.0)}
+                       / (p.count + {real(params.k1)} * ({real(1.0 - params.b)} + {real(params.b)}
+                          * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE {real("%s")} END)
+                          / {real("%s")}))) AS score
             FROM {table} p JOIN q ON p.term = q.term
             WHERE p.claim_id <> %s
             GROUP BY p.claim_id
