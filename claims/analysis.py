@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from claims import engine
@@ -104,7 +104,7 @@ def claim_request_analysis(*, claim: Claim) -> None:
 # --- in-process caches -------------------------------------------------------------------
 
 _lock = threading.Lock()
-_corpus: tuple[float, int, float] | None = None  # (taken at, n_docs, avg_len)
+_corpus: tuple[float, Corpus] | None = None
 _common_df: dict[str, tuple[float, int]] = {}
 _features: OrderedDict[tuple[int, str], engine.ClaimFeatures] = OrderedDict()
 
@@ -134,32 +134,64 @@ def _features_of(claim_id: int, text: str) -> engine.ClaimFeatures:
     return features
 
 
-def _corpus_stats() -> tuple[int, float]:
-    """Claims in the index and their average length (sum of term counts)."""
+@dataclass(frozen=True)
+class Corpus:
+    """Slowly changing corpus figures: size, average length, and a sample of term counts."""
+
+    n_docs: int
+    avg_len: float
+    sample: dict[str, int]
+    sample_docs: int
+
+    def estimate(self, term: str, floor: int) -> int:
+        """Frequency of a common term, extrapolated from the sample (never below ``floor``)."""
+        if not self.sample_docs:
+            return floor
+        return max(floor, round(self.sample.get(term, 0) / self.sample_docs * self.n_docs))
+
+
+def _corpus_stats() -> Corpus:
+    """Claims in the index, their average length (sum of term counts), and a term sample."""
     global _corpus
     now = time.monotonic()
     with _lock:
         cached = _corpus
-    if cached is not None and now - cached[0] < STATS_TTL_SECONDS and cached[1] >= SMALL_CORPUS:
-        return cached[1], cached[2]
+    if (
+        cached is not None
+        and now - cached[0] < STATS_TTL_SECONDS
+        and cached[1].n_docs >= SMALL_CORPUS
+    ):
+        return cached[1]
     n_docs = Claim.objects.exclude(status=ClaimStatus.MERGED).count()
-    # The average length comes from the newest indexed claims: a sample is plenty for BM25's
-    # length normalisation and costs the same at any corpus size.
+    # The newest indexed claims stand for the corpus: plenty for BM25's length normalisation
+    # and for the frequency of common terms, and the same cost at any corpus size.
     last = ClaimTerm.objects.aggregate(last=Max("claim_id"))["last"] or 0
-    sample = ClaimTerm.objects.filter(claim_id__gt=last - LENGTH_SAMPLE).aggregate(
-        total=Sum("count"), docs=Count("claim_id", distinct=True)
+    sample: dict[str, int] = {}
+    claims: set[int] = set()
+    total = 0
+    for claim_id, term, count in ClaimTerm.objects.filter(
+        claim_id__gt=last - LENGTH_SAMPLE
+    ).values_list("claim_id", "term", "count"):
+        sample[term] = sample.get(term, 0) + 1
+        claims.add(claim_id)
+        total += count
+    corpus = Corpus(
+        n_docs=n_docs,
+        avg_len=total / len(claims) if claims else 0.0,
+        sample=sample,
+        sample_docs=len(claims),
     )
-    avg_len = (sample["total"] or 0) / sample["docs"] if sample["docs"] else 0.0
     with _lock:
-        _corpus = (now, n_docs, avg_len)
-    return n_docs, avg_len
+        _corpus = (now, corpus)
+    return corpus
 
 
-def _doc_freqs(terms: list[str]) -> dict[str, int]:
+def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
     """Document frequency of each term, exact up to ``RETRIEVAL_DF_CAP``.
 
     Rare terms are counted fresh on every query (a term first indexed a moment ago must count);
-    terms beyond the cap are common, so their full counts are cached for a while.
+    terms beyond the cap are common: retrieval skips them and ranking only needs their rough
+    weight, so their frequency is extrapolated from the corpus sample and remembered.
     """
     now = time.monotonic()
     freqs: dict[str, int] = {}
@@ -185,7 +217,7 @@ def _doc_freqs(terms: list[str]) -> dict[str, int]:
         row = cursor.fetchone()
     for term, n in zip(to_count, (int(n) for n in row), strict=True):
         if n >= cap:
-            n = ClaimTerm.objects.filter(term=term).count()
+            n = corpus.estimate(term, floor=cap)
             with _lock:
                 _common_df[term] = (now, n)
         freqs[term] = n
@@ -274,8 +306,9 @@ def _retrieve(
     query_terms = list(dict.fromkeys(t[:TERM_LENGTH] for t in features.terms))
     if not query_terms or k <= 0:
         return [], {}
-    n_docs, avg_len = _corpus_stats()
-    freqs = {t: n for t, n in _doc_freqs(query_terms).items() if n > 0}
+    corpus = _corpus_stats()
+    n_docs, avg_len = corpus.n_docs, corpus.avg_len
+    freqs = {t: n for t, n in _doc_freqs(query_terms, corpus).items() if n > 0}
     if not freqs:
         return [], {}
     # A count cached a minute ago can be below a fresh frequency; BM25 needs n_docs >= df.
