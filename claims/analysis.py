@@ -2,33 +2,67 @@
 
 The matching engine (``claims.engine``) is pure Python; this module is its database side: the
 inverted index in ``ClaimTerm``, corpus statistics read from it, and the ``Flag`` rows.
+
+Scale: one analysis must stay in milliseconds with a million claims, so nothing here counts or
+joins whole tables per query. Postings carry their BM25 inputs (term frequency, claim length),
+merged claims leave the index when they are merged, document frequencies are counted only up to
+a cap, and candidates are scored inside one SQL query over the term index. The only in-process
+caches are statistics that may be slightly stale (claim count, average length, frequencies of
+very common terms) and analysed texts keyed by their exact text; which claims are candidates is
+always read from the database, so a claim committed before the query is never missed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from claims import engine
+from claims.engine.compare import compare_subjects, lexical_similarity
+from claims.engine.features import MAX_INDEX_TERMS
+from claims.engine.normalize import stem
+from claims.engine.retrieval import DEFAULT_BM25, query_weights
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind, FlagStatus
 from reviews.models import Verdict, VerdictState
 
 # How many candidates from the index are classified pair by pair.
 CANDIDATES = 30
+# The SQL pass keeps this many times more claims than asked for; the exact BM25 pass (with the
+# common terms too) then picks the best among them.
+RERANK_FACTOR = 3
 # Query terms found in more than this share of claims carry almost no signal and would pull
 # in a large part of the table, so candidate retrieval skips them (ranking still uses them).
 COMMON_TERM_SHARE = 0.05
+# ... and, whatever the share, terms in more claims than this (the cost of one query grows with
+# the postings it reads). Frequencies are counted only up to this cap.
+RETRIEVAL_DF_CAP = 5000
+# Postings one ranking query reads at most (beyond its two rarest terms).
+POSTINGS_BUDGET = 12_000
+# Index terms are stored cut to the column's length.
+TERM_LENGTH = 64
+# Corpus size and average length change slowly; below SMALL_CORPUS claims they are simply
+# counted every time (cheap, and exact for tests and small desks).
+STATS_TTL_SECONDS = 60.0
+COMMON_DF_TTL_SECONDS = 600.0
+SMALL_CORPUS = 5_000
+LENGTH_SAMPLE = 2000
+FEATURE_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
 class DatabaseStats:
-    """Corpus statistics for BM25, read from the index for one query's terms."""
+    """Corpus statistics for BM25: corpus size and length, and the query terms' frequencies."""
 
     n_docs: int
     avg_len: float
@@ -38,16 +72,21 @@ class DatabaseStats:
         return self.freqs.get(term, 0)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """What the index holds about one candidate claim: its terms (with counts) and subjects."""
+
+    terms: dict[str, int]
+    subject_words: tuple[str, ...]
+    complete: bool
+
+
 def text_key(*texts: str) -> str:
     return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
 
 
 def thresholds() -> engine.Thresholds:
     return replace(engine.Thresholds(), **settings.MATCHING_THRESHOLDS)
-
-
-def _live_claims() -> Q:
-    return ~Q(claim__status=ClaimStatus.MERGED)
 
 
 def claim_request_analysis(*, claim: Claim) -> None:
@@ -67,44 +106,340 @@ def claim_request_analysis(*, claim: Claim) -> None:
     transaction.on_commit(lambda: analysis_enqueue(claim_id))
 
 
-def _index(claim: Claim, features: engine.ClaimFeatures) -> list[str]:
-    terms = [t[:64] for t in engine.index_terms(features)]
-    ClaimTerm.objects.filter(claim=claim).delete()
-    ClaimTerm.objects.bulk_create([ClaimTerm(claim=claim, term=t) for t in dict.fromkeys(terms)])
-    return terms
+# --- in-process caches -------------------------------------------------------------------
+
+_lock = threading.Lock()
+_corpus: tuple[float, Corpus] | None = None
+_common_df: dict[str, tuple[float, int]] = {}
+_features: OrderedDict[tuple[int, str], engine.ClaimFeatures] = OrderedDict()
 
 
-def _candidates(claim: Claim, features: engine.ClaimFeatures) -> list[tuple[int, float]]:
-    query_terms = list(dict.fromkeys(features.terms))
-    if not query_terms:
-        return []
-    n_docs = Claim.objects.exclude(status=ClaimStatus.MERGED).count()
-    total_terms = ClaimTerm.objects.filter(_live_claims()).count()
-    freqs = dict(
-        ClaimTerm.objects.filter(_live_claims(), term__in=query_terms)
-        .values_list("term")
-        .annotate(n=Count("id"))
-        .values_list("term", "n")
-    )
-    stats = DatabaseStats(n_docs=n_docs, avg_len=total_terms / max(n_docs, 1), freqs=freqs)
-    limit = max(50, int(n_docs * COMMON_TERM_SHARE))
-    selective = [t for t in query_terms if 0 < freqs.get(t, 0) <= limit] or query_terms
-    # Claims sharing the most selective terms, then their full term lists for BM25.
-    ids = list(
-        ClaimTerm.objects.filter(_live_claims(), term__in=selective)
-        .exclude(claim_id=claim.pk)
-        .values("claim_id")
-        .annotate(shared=Count("id"))
-        .order_by("-shared", "-claim_id")
-        .values_list("claim_id", flat=True)[: CANDIDATES * 4]
-    )
-    postings: dict[int, list[str]] = {}
-    for claim_id, term in ClaimTerm.objects.filter(claim_id__in=ids).values_list(
-        "claim_id", "term"
+def analysis_caches_clear() -> None:
+    """Forget cached statistics and analysed texts (a new database, or a benchmark's cold start)."""
+    global _corpus
+    with _lock:
+        _corpus = None
+        _common_df.clear()
+        _features.clear()
+
+
+def _features_of(claim_id: int, text: str) -> engine.ClaimFeatures:
+    # Keyed by the text itself, so an edited claim is never judged on its old wording.
+    key = (claim_id, text)
+    with _lock:
+        cached = _features.get(key)
+        if cached is not None:
+            _features.move_to_end(key)
+            return cached
+    features = engine.analyze(text)
+    with _lock:
+        _features[key] = features
+        while len(_features) > FEATURE_CACHE_SIZE:
+            _features.popitem(last=False)
+    return features
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Slowly changing corpus figures: size, average length, and a sample of term counts."""
+
+    n_docs: int
+    avg_len: float
+    sample: dict[str, int]
+    sample_docs: int
+
+    def estimate(self, term: str, floor: int) -> int:
+        """Frequency of a common term, extrapolated from the sample (never below ``floor``)."""
+        if not self.sample_docs:
+            return floor
+        return max(floor, round(self.sample.get(term, 0) / self.sample_docs * self.n_docs))
+
+
+def _corpus_stats() -> Corpus:
+    """Claims in the index, their average length (sum of term counts), and a term sample."""
+    global _corpus
+    now = time.monotonic()
+    with _lock:
+        cached = _corpus
+    if (
+        cached is not None
+        and now - cached[0] < STATS_TTL_SECONDS
+        and cached[1].n_docs >= SMALL_CORPUS
     ):
-        postings.setdefault(claim_id, []).append(term)
-    ranked = engine.rank(features, postings.items(), stats, k=CANDIDATES)
-    return [(int(claim_id), score) for claim_id, score in ranked]  # type: ignore[call-overload]
+        return cached[1]
+    n_docs = Claim.objects.exclude(status=ClaimStatus.MERGED).count()
+    # The newest indexed claims stand for the corpus: plenty for BM25's length normalisation
+    # and for the frequency of common terms, and the same cost at any corpus size.
+    last = ClaimTerm.objects.aggregate(last=Max("claim_id"))["last"] or 0
+    sample: dict[str, int] = {}
+    claims: set[int] = set()
+    total = 0
+    for claim_id, term, count in ClaimTerm.objects.filter(
+        claim_id__gt=last - LENGTH_SAMPLE
+    ).values_list("claim_id", "term", "count"):
+        sample[term] = sample.get(term, 0) + 1
+        claims.add(claim_id)
+        total += count
+    corpus = Corpus(
+        n_docs=n_docs,
+        avg_len=total / len(claims) if claims else 0.0,
+        sample=sample,
+        sample_docs=len(claims),
+    )
+    with _lock:
+        _corpus = (now, corpus)
+    return corpus
+
+
+def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
+    """Document frequency of each term, exact up to ``RETRIEVAL_DF_CAP``.
+
+    Rare terms are counted fresh on every query (a term first indexed a moment ago must count);
+    terms beyond the cap are common: retrieval skips them and ranking only needs their rough
+    weight, so their frequency is extrapolated from the corpus sample and remembered.
+    """
+    now = time.monotonic()
+    freqs: dict[str, int] = {}
+    with _lock:
+        for term in terms:
+            cached = _common_df.get(term)
+            if cached is not None and now - cached[0] <= COMMON_DF_TTL_SECONDS:
+                # Known to be common (frequencies only grow), so not counted again.
+                freqs[term] = cached[1]
+    to_count = [t for t in terms if t not in freqs]
+    if not to_count:
+        return freqs
+    table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+    cap = RETRIEVAL_DF_CAP + 1
+    # One round trip; each LIMIT stops a common term's count early. Only the quoted table name
+    # and integers are formatted in; the terms are bound parameters.
+    columns = ", ".join(
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE term = %s LIMIT {cap}) AS p{i})"  # noqa: S608
+        for i in range(len(to_count))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns}", to_count)
+        row = cursor.fetchone()
+    for term, n in zip(to_count, (int(n) for n in row), strict=True):
+        if n >= cap:
+            n = corpus.estimate(term, floor=cap)
+            with _lock:
+                _common_df[term] = (now, n)
+        freqs[term] = n
+    return freqs
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
+    counts: dict[str, int] = {}
+    for term, n in engine.index_term_counts(features).items():
+        key = term[:TERM_LENGTH]
+        counts[key] = counts.get(key, 0) + n
+    surfaces: dict[str, list[str]] = {}
+    for word in features.subject_terms:
+        surfaces.setdefault(stem(word), []).append(word)
+    surface = {term: " ".join(words) for term, words in surfaces.items()}
+    complete = (
+        len(counts) == len(set(features.terms))
+        and len(counts) < MAX_INDEX_TERMS
+        and all(len(term) < TERM_LENGTH for term in counts)
+        and all(term in counts and len(text) <= 200 for term, text in surface.items())
+        and not any(" " in word for word in features.subject_terms)
+    )
+    doc_len = min(sum(counts.values()), 32767)
+    return [
+        ClaimTerm(
+            claim_id=claim_id,
+            term=term,
+            count=min(n, 32767),
+            doc_len=doc_len,
+            surface=surface.get(term, ""),
+            complete=complete,
+        )
+        for term, n in counts.items()
+    ]
+
+
+def _index(claim: Claim, features: engine.ClaimFeatures) -> None:
+    rows = _postings(claim.pk, features)
+    fields = ("term", "count", "doc_len", "surface", "complete")
+    wanted = {tuple(getattr(r, f) for f in fields) for r in rows}
+    stored = set(ClaimTerm.objects.filter(claim=claim).values_list(*fields))
+    if stored == wanted:
+        return  # re-analysis of an unchanged text writes nothing
+    with transaction.atomic():
+        if stored:
+            ClaimTerm.objects.filter(claim=claim).delete()
+        ClaimTerm.objects.bulk_create(rows)
+
+
+def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
+    """Index many claims at once (a pool to search, a re-index); returns postings written.
+
+    Merged claims are left out of the index; their old postings go.
+    """
+    written = 0
+    ids = list(claim_ids)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        rows: list[ClaimTerm] = []
+        for claim_id, text, status in Claim.objects.filter(pk__in=chunk).values_list(
+            "pk", "text", "status"
+        ):
+            if status != ClaimStatus.MERGED:
+                rows.extend(_postings(claim_id, engine.analyze(text)))
+        with transaction.atomic():
+            ClaimTerm.objects.filter(claim_id__in=chunk).delete()
+            ClaimTerm.objects.bulk_create(rows, batch_size=5000)
+        written += len(rows)
+    return written
+
+
+def claim_unindex(*, claim_id: int) -> None:
+    """Take a claim out of the index (it was merged into another)."""
+    ClaimTerm.objects.filter(claim_id=claim_id).delete()
+
+
+# --- ranking -------------------------------------------------------------------------------
+
+
+def _retrieve(
+    features: engine.ClaimFeatures, exclude_id: int | None, k: int
+) -> tuple[list[tuple[int, float]], dict[int, Posting]]:
+    query_terms = list(dict.fromkeys(t[:TERM_LENGTH] for t in features.terms))
+    if not query_terms or k <= 0:
+        return [], {}
+    corpus = _corpus_stats()
+    n_docs, avg_len = corpus.n_docs, corpus.avg_len
+    freqs = {t: n for t, n in _doc_freqs(query_terms, corpus).items() if n > 0}
+    if not freqs:
+        return [], {}
+    # A count cached a minute ago can be below a fresh frequency; BM25 needs n_docs >= df.
+    n_docs = max(n_docs, max(freqs.values()))
+    stats = DatabaseStats(n_docs=n_docs, avg_len=avg_len or 1.0, freqs=freqs)
+    weights = query_weights(features, stats)
+    limit = min(RETRIEVAL_DF_CAP, max(50, int(n_docs * COMMON_TERM_SHARE)))
+    by_rarity = sorted(freqs, key=lambda t: (freqs[t], t))
+    selective: list[str] = []
+    scanned = 0
+    for term in by_rarity:
+        # The rarest terms always take part; more are added while the postings to read stay
+        # within budget, since what a query costs is the rows it aggregates.
+        if freqs[term] > limit or (len(selective) >= 2 and scanned + freqs[term] > POSTINGS_BUDGET):
+            break
+        selective.append(term)
+        scanned += freqs[term]
+    selective = selective or by_rarity[:2]
+    params = DEFAULT_BM25
+    values = ", ".join(["(%s, CAST(%s AS DOUBLE PRECISION))"] * len(selective))
+    table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+
+    # BM25 over the selective terms, scored from the postings alone (an index-only scan on
+    # PostgreSQL); rows written before lengths were stored count as average length.
+    def real(value: object) -> str:
+        # Floating point throughout: a bare decimal literal is NUMERIC on PostgreSQL, and
+        # NUMERIC arithmetic made the aggregate several times slower.
+        return f"CAST({value} AS DOUBLE PRECISION)"
+
+    # Only the table name and BM25 constants are formatted in; values are parameters.
+    sql = f"""
+        WITH q(term, weight) AS (VALUES {values}),
+        top AS (
+            SELECT p.claim_id,
+                   SUM(q.weight * p.count * {real(params.k1 + 1.0)}
+                       / (p.count + {real(params.k1)} * ({real(1.0 - params.b)} + {real(params.b)}
+                          * (CASE WHEN p.doc_len > 0 THEN p.doc_len ELSE {real("%s")} END)
+                          / {real("%s")}))) AS score
+            FROM {table} p JOIN q ON p.term = q.term
+            WHERE p.claim_id <> %s
+            GROUP BY p.claim_id
+            ORDER BY score DESC, p.claim_id DESC
+            LIMIT %s
+        )
+        SELECT t.claim_id, t.term, t.count, t.surface, t.complete
+        FROM {table} t JOIN top ON t.claim_id = top.claim_id
+    """  # noqa: S608
+    args: list[str | float | int] = []
+    for term in selective:
+        args += [term, weights.get(term, 0.0)]
+    args += [stats.avg_len, stats.avg_len, exclude_id if exclude_id is not None else -1]
+    args.append(k * RERANK_FACTOR)
+    terms: dict[int, dict[str, int]] = {}
+    words: dict[int, list[str]] = {}
+    complete: dict[int, bool] = {}
+    # The best claims' whole postings come back in the same round trip, for the exact BM25
+    # pass (common terms included) and the pre-check before classification.
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        for claim_id, term, count, surface, whole in cursor.fetchall():
+            terms.setdefault(claim_id, {})[term] = count
+            if surface:
+                words.setdefault(claim_id, []).extend(surface.split(" "))
+            complete[claim_id] = complete.get(claim_id, True) and bool(whole)
+    postings = {
+        cid: Posting(terms=t, subject_words=tuple(words.get(cid, ())), complete=complete[cid])
+        for cid, t in terms.items()
+    }
+    ranked = engine.rank(features, ((cid, p.terms) for cid, p in postings.items()), stats, k=k)
+    return [(int(cid), score) for cid, score in ranked], postings  # type: ignore[call-overload]
+
+
+def claim_candidates(
+    *, features: engine.ClaimFeatures, exclude_id: int | None, k: int = CANDIDATES
+) -> list[tuple[int, float]]:
+    """The ``k`` indexed claims most similar to ``features`` (BM25), best first.
+
+    ``features`` need not belong to a claim (evaluation queries); ``exclude_id`` leaves the
+    analysed claim itself out.
+    """
+    ranked, _ = _retrieve(features, exclude_id, k)
+    return ranked
+
+
+def _could_flag(
+    features: engine.ClaimFeatures, posting: Posting, limits: engine.Thresholds
+) -> bool:
+    """Whether the pair can be a repeat or a conflict at all, judged from the postings.
+
+    The classifier first measures the lexical overlap of the two term sets and compares
+    subject words: too little overlap is "unrelated", another subject is "compatible", and
+    neither is flagged. Both checks need only what the postings hold, so they are run here
+    exactly as the classifier runs them, and only the survivors' texts are analysed.
+    """
+    if not posting.complete:
+        return True
+    stub = engine.ClaimFeatures(
+        text="",
+        normalized="",
+        tokens=(),
+        terms=tuple(posting.terms),
+        quantities=(),
+        negated=False,
+        directions=(),
+        years=(),
+        dates=(),
+        subject_terms=posting.subject_words,
+        subject_stems=frozenset(stem(w) for w in posting.subject_words),
+    )
+    lex = lexical_similarity(features, stub)
+    if lex.score < limits.related * 0.75:
+        return False  # unrelated whatever the subjects
+    subjects = compare_subjects(features, stub, lex)
+    related = lex.score >= limits.related or (
+        bool(subjects.shared) and lex.score >= limits.related * 0.75
+    )
+    if not related or subjects.different:
+        return False
+    # A conflict is only trusted above the conflict threshold; below it only a repeat is
+    # possible, and a repeat needs both sides to carry a similar amount of content and a
+    # score that even the best figure bonus cannot lift otherwise.
+    repeat_possible = (
+        lex.length_ratio >= limits.repeat_length_ratio
+        and lex.score + 2 * limits.same_quantity_bonus >= limits.repeat
+    )
+    return lex.score >= limits.conflict or repeat_possible
 
 
 def _published_ratings(ids: list[int]) -> dict[int, str]:
@@ -122,25 +457,28 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
     pair and kind is one row (a unique constraint) and rows are upserted, never appended.
     Returns None when the claim is gone or merged.
     """
-    claim = Claim.objects.filter(pk=claim_id).first()
+    claim = Claim.objects.filter(pk=claim_id).only("pk", "text", "status").first()
     if claim is None:
         return None
     if claim.status == ClaimStatus.MERGED:
+        claim_unindex(claim_id=claim_id)
         Claim.objects.filter(pk=claim_id).update(analysis_state=AnalysisState.DONE)
         return None
-    features = engine.analyze(claim.text)
-    with transaction.atomic():
-        _index(claim, features)
-    candidates = _candidates(claim, features)
-    others = Claim.objects.in_bulk([cid for cid, _ in candidates])
-    ratings = _published_ratings([claim.pk, *others])
+    features = _features_of(claim.pk, claim.text)
+    _index(claim, features)
     limits = thresholds()
+    ranked, postings = _retrieve(features, claim.pk, CANDIDATES)
+    # Candidates that cannot reach a flag are not fetched nor analysed: most of the time the
+    # best-ranked claims merely share a few words with this one.
+    candidates = [cid for cid, _ in ranked if _could_flag(features, postings[cid], limits)]
+    others = Claim.objects.only("pk", "text").in_bulk(candidates)
+    ratings = _published_ratings([claim.pk, *others]) if others else {}
     found: dict[tuple[int, int, str], dict[str, object]] = {}
-    for other_id, _score in candidates:
+    for other_id in candidates:
         other = others.get(other_id)
         if other is None:
             continue
-        result = engine.classify(features, engine.analyze(other.text), thresholds=limits)
+        result = engine.classify(features, _features_of(other_id, other.text), thresholds=limits)
         pair = (min(claim.pk, other_id), max(claim.pk, other_id))
         key_text = text_key(*(c.text for c in sorted((claim, other), key=lambda c: c.pk)))
         if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
@@ -164,13 +502,24 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
                 "details": result.details,
                 "text_key": key_text,
             }
-    flags = _store_flags(claim.pk, found)
-    Claim.objects.filter(pk=claim.pk).update(
-        analysis_state=AnalysisState.DONE,
-        analysed_at=timezone.now(),
-        analysed_engine=engine.ENGINE_VERSION,
-    )
+    with transaction.atomic():
+        flags = _store_flags(claim.pk, found)
+        Claim.objects.filter(pk=claim.pk).update(
+            analysis_state=AnalysisState.DONE,
+            analysed_at=timezone.now(),
+            analysed_engine=engine.ENGINE_VERSION,
+        )
     return flags
+
+
+def claims_analyze(*, claim_ids: Iterable[int]) -> int:
+    """Analyse a backlog of claims one after another (a batch task, a re-analysis after an
+    engine change); returns how many were analysed. One worker process runs one batch."""
+    done = 0
+    for claim_id in claim_ids:
+        if claim_analyze(claim_id=claim_id) is not None:
+            done += 1
+    return done
 
 
 @transaction.atomic
@@ -188,27 +537,62 @@ def _store_flags(claim_id: int, found: dict[tuple[int, int, str], dict[str, obje
     ]
     Flag.objects.filter(pk__in=stale).delete()
     kept: list[Flag] = []
+    new = [
+        Flag(claim_a_id=a, claim_b_id=b, kind=kind, engine_version=engine.ENGINE_VERSION, **values)
+        for (a, b, kind), values in found.items()
+        if (a, b, kind) not in existing
+    ]
+    inserted: set[tuple[int, int, str]] = set()
+    if new:
+        try:
+            # One insert for all new pairs; if another worker flagged one of them meanwhile,
+            # the pair-by-pair path below merges with its row instead.
+            with transaction.atomic():
+                Flag.objects.bulk_create(new)
+                Flag.history.bulk_history_create(new)
+        except IntegrityError:
+            pass
+        else:
+            kept.extend(new)
+            inserted = {(f.claim_a_id, f.claim_b_id, f.kind) for f in new}
     for (a, b, kind), values in found.items():
+        if (a, b, kind) in inserted:
+            continue
         flag = existing.get((a, b, kind))
         if flag is None:
-            flag, _ = Flag.objects.get_or_create(
+            flag, created = Flag.objects.get_or_create(
                 claim_a_id=a,
                 claim_b_id=b,
                 kind=kind,
                 defaults={**values, "engine_version": engine.ENGINE_VERSION},
             )
+            if created:
+                kept.append(flag)
+                continue
         elif flag.status == FlagStatus.DISMISSED and flag.text_key != values["text_key"]:
             # A dismissed pair comes back only when one of the texts changed.
             flag.status = FlagStatus.OPEN
             flag.resolved_by = None
             flag.resolved_at = None
             flag.resolution_note = ""
+        elif _unchanged(flag, values):
+            # Nothing to write (nor a history row to add) when re-analysis agrees.
+            kept.append(flag)
+            continue
         for name, value in values.items():
             setattr(flag, name, value)
         flag.engine_version = engine.ENGINE_VERSION
         flag.save()
         kept.append(flag)
     return kept
+
+
+def _unchanged(flag: Flag, values: dict[str, object]) -> bool:
+    # Compared as JSON would store them (tuples come back as lists).
+    stored = {name: getattr(flag, name) for name in values}
+    return flag.engine_version == engine.ENGINE_VERSION and json.dumps(
+        stored, sort_keys=True, default=str
+    ) == json.dumps(values, sort_keys=True, default=str)
 
 
 def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:

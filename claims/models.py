@@ -245,14 +245,33 @@ class ClaimTerm(models.Model):
     committed before a query is always a candidate.
     """
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="index_terms")
+    # No index of its own: the unique (claim, term) constraint serves lookups by claim, and
+    # one index less is a cheaper insert for every posting.
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="index_terms", db_index=False
+    )
     term = models.CharField(max_length=64)
+    # BM25 inputs stored on every posting so that a query is scored from the term index alone,
+    # without touching the claim rows: the term's frequency in the claim and the claim's length
+    # (sum of its term frequencies; 0 on rows written before it was stored).
+    count = models.PositiveSmallIntegerField(default=1)
+    doc_len = models.PositiveSmallIntegerField(default=0)
+    # For a subject term, the claim's own words that stem to it (space separated). With them
+    # and ``complete``, the classifier's first checks (lexical similarity, same subject) can be
+    # run on a candidate's postings before its text is analysed.
+    surface = models.CharField(max_length=200, blank=True)
+    # Whether the claim's postings hold all its terms and subject words (not cut at the cap).
+    complete = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["claim", "term"], name="claimterm_unique"),
         ]
-        indexes = [models.Index(fields=["term", "claim"])]
+        # Every column a ranking query reads is in the index, so PostgreSQL answers it with
+        # an index-only scan over the query's terms.
+        indexes = [
+            models.Index(fields=["term", "claim", "count", "doc_len"], name="claimterm_postings")
+        ]
 
     def __str__(self) -> str:
         return self.term

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 
 from claimdesk.audit import changed_fields, save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
-from claims.analysis import claim_request_analysis
+from claims.analysis import claim_request_analysis, claim_unindex
 from claims.models import (
     Appearance,
     Claim,
@@ -286,6 +286,9 @@ def claim_merge(*, actor: Actor, duplicate: Claim, canonical: Claim) -> Claim:
     duplicate.status = ClaimStatus.MERGED
     duplicate.canonical = canonical
     save_audited(duplicate, actor=actor, reason=reason, update_fields=["status", "canonical"])
+    # A merged claim is no longer a candidate for anything: dropping its postings here keeps
+    # every ranking query from having to check claim status.
+    claim_unindex(claim_id=duplicate.pk)
     return duplicate
 
 

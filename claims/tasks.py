@@ -12,7 +12,7 @@ from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from claims.analysis import claim_analyze, claims_needing_analysis
+from claims.analysis import claim_analyze, claims_analyze, claims_needing_analysis
 from claims.models import AnalysisState, Claim
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,22 @@ class AnalysisTask(Task):
 def analyze_claim(claim_id: int) -> None:
     """Analyse one claim; quietly does nothing when the claim is gone."""
     claim_analyze(claim_id=claim_id)
+
+
+@shared_task(
+    autoretry_for=(DatabaseError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    acks_late=True,
+)
+def analyze_claims(claim_ids: list[int]) -> int:
+    """Analyse a batch of claims (a backlog); gone or merged ones are skipped quietly.
+
+    Safe to retry as a whole: each claim's analysis is idempotent.
+    """
+    return claims_analyze(claim_ids=claim_ids)
 
 
 def analysis_enqueue(claim_id: int) -> bool:

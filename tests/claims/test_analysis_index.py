@@ -1,0 +1,152 @@
+"""The database index behind analysis: what postings hold, who is in it, and ranking."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims import analysis, engine
+from claims.analysis import (
+    claim_analyze,
+    claim_candidates,
+    claims_analyze,
+    claims_index,
+)
+from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind
+from claims.services import claim_merge
+from claims.tasks import analyze_claims
+from tests.factories import ClaimFactory
+
+ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
+REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
+CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
+OTHER_CHIP = "Huawei's Ascend 910D is meant to rival Nvidia H100 inference performance."
+UNRELATED = "Tencent's Hunyuan 3D model was downloaded more than 1.6 million times."
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    analysis.analysis_caches_clear()
+    yield
+    analysis.analysis_caches_clear()
+
+
+def postings(claim):
+    return {t.term: t for t in ClaimTerm.objects.filter(claim=claim)}
+
+
+def test_postings_store_term_counts_and_claim_length():
+    claim = ClaimFactory(
+        text="Solar output doubled: solar panels and solar farms doubled in Chile."
+    )
+    claim_analyze(claim_id=claim.pk)
+    rows = postings(claim)
+    expected = engine.index_term_counts(engine.analyze(claim.text))
+    assert {term: row.count for term, row in rows.items()} == expected
+    assert max(row.count for row in rows.values()) > 1
+    assert {row.doc_len for row in rows.values()} == {sum(expected.values())}
+    assert all(row.complete for row in rows.values())
+    assert any(row.surface == "chile" for row in rows.values())
+
+
+def test_merged_claim_leaves_the_index_and_is_no_longer_a_candidate(editor):
+    canonical = ClaimFactory(text=ORIGINAL)
+    duplicate = ClaimFactory(text=ORIGINAL + " Again.")
+    claims_index(claim_ids=[canonical.pk, duplicate.pk])
+    assert ClaimTerm.objects.filter(claim=duplicate).exists()
+    claim_merge(actor=editor, duplicate=duplicate, canonical=canonical)
+    assert not ClaimTerm.objects.filter(claim=duplicate).exists()
+    found = claim_candidates(features=engine.analyze(REPEAT), exclude_id=None, k=10)
+    assert [cid for cid, _ in found] == [canonical.pk]
+
+
+def test_analysing_a_merged_claim_drops_its_postings():
+    canonical = ClaimFactory(text=ORIGINAL)
+    merged = ClaimFactory(text=REPEAT)
+    claims_index(claim_ids=[merged.pk])
+    Claim.objects.filter(pk=merged.pk).update(status=ClaimStatus.MERGED, canonical=canonical)
+    assert claim_analyze(claim_id=merged.pk) is None
+    assert not ClaimTerm.objects.filter(claim=merged).exists()
+
+
+def test_candidates_rank_a_query_that_is_not_a_claim():
+    repeat, unrelated = ClaimFactory(text=REPEAT), ClaimFactory(text=UNRELATED)
+    other = ClaimFactory(text=OTHER_CHIP)
+    claims_index(claim_ids=[repeat.pk, unrelated.pk, other.pk])
+    found = claim_candidates(features=engine.analyze(ORIGINAL), exclude_id=None, k=5)
+    ids = [cid for cid, _ in found]
+    assert ids[0] == repeat.pk
+    assert unrelated.pk not in ids
+    scores = [score for _, score in found]
+    assert scores == sorted(scores, reverse=True)
+    excluded = claim_candidates(features=engine.analyze(ORIGINAL), exclude_id=repeat.pk, k=5)
+    assert repeat.pk not in [cid for cid, _ in excluded]
+
+
+def test_a_claim_indexed_after_statistics_were_cached_is_still_found():
+    pool = [ClaimFactory() for _ in range(5)]
+    claims_index(claim_ids=[c.pk for c in pool])
+    # Warm every cache with a query, then index a claim whose words the index never saw.
+    claim_candidates(features=engine.analyze(ORIGINAL), exclude_id=None, k=5)
+    newcomer = ClaimFactory(text="Zorvathian regulators fined Quillmark 40 million euros.")
+    claim_analyze(claim_id=newcomer.pk)
+    query = engine.analyze("Quillmark was fined 40 million euros by Zorvathian regulators.")
+    found = claim_candidates(features=query, exclude_id=None, k=5)
+    assert found and found[0][0] == newcomer.pk
+
+
+def test_bulk_index_replaces_old_postings():
+    claim = ClaimFactory(text=ORIGINAL)
+    claims_index(claim_ids=[claim.pk])
+    Claim.objects.filter(pk=claim.pk).update(text=UNRELATED)
+    written = claims_index(claim_ids=[claim.pk])
+    assert written == len(engine.index_terms(engine.analyze(UNRELATED)))
+    assert set(postings(claim)) == set(engine.index_terms(engine.analyze(UNRELATED)))
+
+
+def test_batch_task_analyses_a_backlog_and_skips_gone_claims():
+    claims = [
+        ClaimFactory(text=t, analysis_state=AnalysisState.PENDING)
+        for t in (ORIGINAL, REPEAT, CONFLICT)
+    ]
+    assert analyze_claims([c.pk for c in claims] + [10**9]) == 3
+    assert set(Claim.objects.values_list("analysis_state", flat=True)) == {AnalysisState.DONE}
+    kinds = set(Flag.objects.values_list("kind", flat=True))
+    assert kinds == {FlagKind.REPEAT, FlagKind.CONFLICT}
+    assert claims_analyze(claim_ids=[]) == 0
+
+
+def test_reanalysis_writes_no_new_flag_history():
+    a, b = ClaimFactory(text=ORIGINAL), ClaimFactory(text=REPEAT)
+    claims_analyze(claim_ids=[a.pk, b.pk])
+    flag = Flag.objects.get()
+    versions = flag.history.count()
+    claim_analyze(claim_id=b.pk)
+    claim_analyze(claim_id=b.pk)
+    assert flag.history.count() == versions
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (ORIGINAL, REPEAT),
+        (ORIGINAL, CONFLICT),
+        (ORIGINAL, OTHER_CHIP),
+        (ORIGINAL, UNRELATED),
+        (REPEAT, CONFLICT),
+        ("Unemployment was 4% in 2023.", "Unemployment was 6% in 2021."),
+        ("The senator signed the climate bill.", "The senator did not sign the climate bill."),
+        ("Exports rose 5% in March.", "Exports fell 5% in March."),
+    ],
+)
+def test_pre_check_on_postings_never_drops_a_pair_the_classifier_flags(first, second):
+    other = ClaimFactory(text=second)
+    claims_index(claim_ids=[other.pk])
+    features = engine.analyze(first)
+    _, found = analysis._retrieve(features, None, 5)
+    label = engine.classify(
+        features, engine.analyze(second), thresholds=analysis.thresholds()
+    ).label
+    if label in (FlagKind.REPEAT, FlagKind.CONFLICT):
+        assert analysis._could_flag(features, found[other.pk], analysis.thresholds())
