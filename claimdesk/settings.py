@@ -242,6 +242,15 @@ if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
 # Matching thresholds, on the engine's 0..1 similarity scale. Unset, the engine's own
 # defaults (tuned on the benchmark) apply; `manage.py matching_report` shows how editors
 # decided on past flags, to tune them from real use.
+# The optional semantic tier (sentence embeddings) runs a neural model, so "auto" turns it on
+# only where analysis runs in Celery workers: with in-process tasks (no REDIS_URL) the model
+# would run inside web requests.
+MATCHING_SEMANTIC = env_str("MATCHING_SEMANTIC", default="auto").lower()
+if MATCHING_SEMANTIC not in {"auto", "on", "off"}:
+    raise ImproperlyConfigured(
+        f"MATCHING_SEMANTIC must be auto, on or off, not {MATCHING_SEMANTIC!r}."
+    )
+
 MATCHING_THRESHOLDS: dict[str, float] = {
     name: env_float(f"MATCHING_{name.upper()}_THRESHOLD", default=0.0)
     for name in ("repeat", "related", "conflict")

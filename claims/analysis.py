@@ -29,11 +29,17 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from claims import engine
+from claims.engine import semantic
 from claims.engine.compare import compare_subjects, lexical_similarity
 from claims.engine.features import MAX_INDEX_TERMS
 from claims.engine.normalize import stem
 from claims.engine.retrieval import DEFAULT_BM25, query_weights
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind, FlagStatus
+from claims.semantic_index import (
+    claim_embed,
+    embedding_vector,
+    semantic_candidates,
+)
 from reviews.models import Verdict, VerdictState
 
 # How many candidates from the index are classified pair by pair.
@@ -471,6 +477,10 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
     # Candidates that cannot reach a flag are not fetched nor analysed: most of the time the
     # best-ranked claims merely share a few words with this one.
     candidates = [cid for cid, _ in ranked if _could_flag(features, postings[cid], limits)]
+    # The semantic tier adds neighbours in meaning that share too few words to be ranked.
+    similarities = _semantic_neighbours(claim)
+    ranked_ids = set(candidates)
+    candidates += [cid for cid in similarities if cid not in ranked_ids]
     others = Claim.objects.only("pk", "text").in_bulk(candidates)
     ratings = _published_ratings([claim.pk, *others]) if others else {}
     found: dict[tuple[int, int, str], dict[str, object]] = {}
@@ -478,13 +488,18 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
         other = others.get(other_id)
         if other is None:
             continue
-        result = engine.classify(features, _features_of(other_id, other.text), thresholds=limits)
+        result, method = pair_compare(
+            features,
+            _features_of(other_id, other.text),
+            similarity=similarities.get(other_id),
+            thresholds=limits,
+        )
         pair = (min(claim.pk, other_id), max(claim.pk, other_id))
         key_text = text_key(*(c.text for c in sorted((claim, other), key=lambda c: c.pk)))
         if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
             found[(*pair, result.label)] = {
                 "score": round(result.score, 4),
-                "method": "lexical",
+                "method": method,
                 "reasons": list(result.reasons),
                 "details": result.details,
                 "text_key": key_text,
@@ -609,3 +624,72 @@ def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:
         )
         .values_list("pk", flat=True)[:5000]
     )
+
+
+# Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
+# different claims on the same topic (two export-control claims, say) around 0.3 to 0.6.
+SEMANTIC_NEIGHBOUR_MIN = 0.55
+
+
+def semantic_enabled() -> bool:
+    """Whether analysis uses sentence embeddings (``MATCHING_SEMANTIC``, extra installed)."""
+    mode = settings.MATCHING_SEMANTIC
+    if mode == "off" or not semantic.available():
+        return False
+    return mode == "on" or not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def _semantic_neighbours(claim: Claim) -> dict[int, float]:
+    if not semantic_enabled():
+        return {}
+    embedding = claim_embed(claim=claim)
+    if embedding is None:
+        return {}
+    return {
+        claim_id: cosine
+        for claim_id, cosine in semantic_candidates(
+            vector=embedding_vector(embedding), exclude_id=claim.pk, k=CANDIDATES
+        )
+        if cosine >= SEMANTIC_NEIGHBOUR_MIN
+    }
+
+
+def pair_compare(
+    a: engine.ClaimFeatures,
+    b: engine.ClaimFeatures,
+    *,
+    similarity: float | None = None,
+    thresholds: engine.Thresholds | None = None,
+) -> tuple[engine.PairResult, str]:
+    """Classify a pair as analysis does; the method says which tier decided it.
+
+    "semantic" only when the embedding changed the label the words alone give, so editors'
+    decisions (``matching_report``) show what each tier is worth.
+    """
+    lexical = engine.classify(a, b, thresholds=thresholds)
+    if similarity is None:
+        return lexical, "lexical"
+    combined = engine.classify(a, b, similarity=similarity, thresholds=thresholds)
+    return combined, "semantic" if combined.label != lexical.label else "lexical"
+
+
+def pair_similarities(pairs: list[tuple[str, str]]) -> list[float]:
+    """Embedding cosines of text pairs, batch-encoded (evaluation; worker-side only)."""
+    texts = list(dict.fromkeys(text for pair in pairs for text in pair))
+    vectors = dict(zip(texts, semantic.encode(texts), strict=True))
+    return [semantic.cosine(vectors[a], vectors[b]) for a, b in pairs]
+
+
+def claim_ranking(
+    *, text: str, exclude_id: int | None, k: int, semantic_tier: bool
+) -> list[tuple[int, float]]:
+    """The pool ranked for a text, best first: BM25 over the index, fused with the nearest
+    embeddings when ``semantic_tier`` (what ``evaluate_repeats`` measures)."""
+    features = engine.analyze(text)
+    lexical = claim_candidates(features=features, exclude_id=exclude_id, k=k)
+    if not semantic_tier:
+        return lexical
+    vector = semantic.encode([text])[0]
+    nearest = semantic_candidates(vector=vector, exclude_id=exclude_id, k=k)
+    fused = semantic.fuse_rankings(lexical, nearest, k=k)
+    return [(int(claim_id), score) for claim_id, score in fused]  # type: ignore[call-overload]

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from django.db import connections
 
 from claims.analysis import analysis_caches_clear
+from claims.semantic_index import reset_cache
 
 
 @contextmanager
@@ -32,6 +33,7 @@ def temporary_database(alias: str = "default", *, verbosity: int = 0) -> Iterato
     # Statistics and analysed texts cached for the desk's database must not leak into the
     # benchmark's, nor the other way round.
     analysis_caches_clear()
+    reset_cache()
     name = connection.creation.create_test_db(
         verbosity=verbosity, autoclobber=True, serialize=False, keepdb=False
     )
@@ -39,4 +41,5 @@ def temporary_database(alias: str = "default", *, verbosity: int = 0) -> Iterato
         yield name
     finally:
         analysis_caches_clear()
+        reset_cache()
         connection.creation.destroy_test_db(original, verbosity=verbosity, keepdb=False)

@@ -36,6 +36,8 @@ __all__ = [
     "load_texts",
     "parse_jsonl",
     "parse_qrels",
+    "percentile",
+    "score_labels",
 ]
 
 
@@ -114,7 +116,7 @@ def load_pairs(path: str | Path) -> list[dict[str, object]]:
     return rows
 
 
-def _percentile(values: Sequence[float], pct: float) -> float:
+def percentile(values: Sequence[float], pct: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -195,7 +197,7 @@ def evaluate_repeats(
     result["mrr"] = rr_sum / n
     result["queries"] = float(evaluated)
     result["median_ms"] = statistics.median(timings) if timings else 0.0
-    result["p95_ms"] = _percentile(timings, 95)
+    result["p95_ms"] = percentile(timings, 95)
     return result
 
 
@@ -220,6 +222,19 @@ def _score_group(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, obj
         confusion.setdefault(g, {}).setdefault(p, 0)
         confusion[g][p] += 1
     report["confusion"] = confusion
+    return report
+
+
+def score_labels(
+    *, gold: Sequence[str], predicted: Sequence[str], sources: Sequence[str]
+) -> dict[str, object]:
+    """P/R/F1 for repeat and conflict, overall and per source, from gold and predicted labels."""
+    report: dict[str, object] = {"overall": _score_group(gold, predicted)}
+    per_source: dict[str, object] = {}
+    for source in sorted(set(sources)):
+        idx = [i for i, s in enumerate(sources) if s == source]
+        per_source[source] = _score_group([gold[i] for i in idx], [predicted[i] for i in idx])
+    report["per_source"] = per_source
     return report
 
 
@@ -265,10 +280,4 @@ def evaluate_pairs(
         gold.append(str(pair["label"]))
         predicted.append(result.label)
         sources.append(str(pair.get("source", "all")))
-    report: dict[str, object] = {"overall": _score_group(gold, predicted)}
-    per_source: dict[str, object] = {}
-    for source in sorted(set(sources)):
-        idx = [i for i, s in enumerate(sources) if s == source]
-        per_source[source] = _score_group([gold[i] for i in idx], [predicted[i] for i in idx])
-    report["per_source"] = per_source
-    return report
+    return score_labels(gold=gold, predicted=predicted, sources=sources)
