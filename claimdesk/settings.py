@@ -151,7 +151,7 @@ else:
 
 # Celery. Without Redis, tasks run eagerly in the web process; they are always enqueued with
 # delay_on_commit, so even then they see committed rows only.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = None
