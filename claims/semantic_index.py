@@ -28,10 +28,12 @@ __all__ = [
     "semantic_candidates",
 ]
 
-# Rows are stamped when saved, but become visible when their transaction commits, possibly a
-# little later, and workers' clocks differ a little.  Each catch-up therefore re-reads rows
-# stamped this long before the newest one it has seen; re-reading a row is harmless.
-CATCH_UP_OVERLAP = timedelta(minutes=10)
+# Rows are stamped when saved but become visible when their transaction commits, a little
+# later (``claim_embed`` writes in its own short transaction), and workers' clocks differ a
+# little (NTP keeps them within a second). Each catch-up therefore re-reads rows stamped this
+# long before the newest one it has seen. Not longer: every search re-reads that window, so a
+# ten-minute window during a bulk import meant re-reading thousands of vectors per search.
+CATCH_UP_OVERLAP = timedelta(seconds=30)
 
 
 def embedding_text_hash(text: str) -> str:

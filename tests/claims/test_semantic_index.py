@@ -4,7 +4,6 @@ Needs the ``semantic`` extra: skips with a message outside CI when it is missing
 """
 
 import os
-from datetime import timedelta
 
 import pytest
 
@@ -95,7 +94,9 @@ def test_cache_catches_up_with_a_row_committed_with_an_earlier_timestamp(db):
     # A worker stamped this row before the cache's newest row but committed it afterwards.
     slow, _ = embed(PARAPHRASE_A)
     newest = ClaimEmbedding.objects.get(claim=first).updated_at
-    ClaimEmbedding.objects.filter(claim=slow).update(updated_at=newest - timedelta(minutes=2))
+    ClaimEmbedding.objects.filter(claim=slow).update(
+        updated_at=newest - semantic_index.CATCH_UP_OVERLAP / 2
+    )
     hits = semantic_index.semantic_candidates(vector=query(PARAPHRASE_B), exclude_id=None, k=1)
     assert hits[0][0] == slow.pk
 
