@@ -79,6 +79,8 @@ class Posting:
     terms: dict[str, int]
     subject_words: tuple[str, ...]
     complete: bool
+    # The stems of ``subject_words``: in a complete posting, the terms carrying a surface.
+    subject_stems: frozenset[str] = frozenset()
 
 
 def text_key(*texts: str) -> str:
@@ -112,6 +114,29 @@ _lock = threading.Lock()
 _corpus: tuple[float, Corpus] | None = None
 _common_df: dict[str, tuple[float, int]] = {}
 _features: OrderedDict[tuple[int, str], engine.ClaimFeatures] = OrderedDict()
+
+
+@dataclass
+class _BatchState:
+    """What ``claims_analyze`` read or wrote once for a whole batch, for the per-claim helpers.
+
+    ``indexed``: (claim, text) pairs whose postings the batch has just brought up to date.
+    ``freqs``: document frequencies of the batch's query terms, counted after that write.
+    ``flagged``: claims of the batch with a flag, kept up to date as the batch stores flags.
+    """
+
+    indexed: set[tuple[int, str]]
+    freqs: dict[str, int]
+    flagged: set[int]
+
+
+# The batch being analysed by this thread, if any.
+_batch = threading.local()
+
+
+def _batch_state() -> _BatchState | None:
+    state: _BatchState | None = getattr(_batch, "state", None)
+    return state
 
 
 def analysis_caches_clear() -> None:
@@ -200,6 +225,11 @@ def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
     """
     now = time.monotonic()
     freqs: dict[str, int] = {}
+    state = _batch_state()
+    if state is not None:
+        # Counted for the whole batch a moment ago. A term absent then is counted again: a
+        # claim committed since may carry it, and retrieval must not skip that claim.
+        freqs.update((t, state.freqs[t]) for t in terms if state.freqs.get(t, 0) > 0)
     with _lock:
         for term in terms:
             cached = _common_df.get(term)
@@ -263,6 +293,9 @@ def _postings(claim_id: int, features: engine.ClaimFeatures) -> list[ClaimTerm]:
 
 
 def _index(claim: Claim, features: engine.ClaimFeatures) -> None:
+    state = _batch_state()
+    if state is not None and (claim.pk, claim.text) in state.indexed:
+        return  # the batch indexed this very text a moment ago
     rows = _postings(claim.pk, features)
     fields = ("term", "count", "doc_len", "surface", "complete")
     wanted = {tuple(getattr(r, f) for f in fields) for r in rows}
@@ -368,6 +401,7 @@ def _retrieve(
     args.append(k * RERANK_FACTOR)
     terms: dict[int, dict[str, int]] = {}
     words: dict[int, list[str]] = {}
+    stems: dict[int, set[str]] = {}
     complete: dict[int, bool] = {}
     # The best claims' whole postings come back in the same round trip, for the exact BM25
     # pass (common terms included) and the pre-check before classification.
@@ -377,9 +411,15 @@ def _retrieve(
             terms.setdefault(claim_id, {})[term] = count
             if surface:
                 words.setdefault(claim_id, []).extend(surface.split(" "))
+                stems.setdefault(claim_id, set()).add(term)
             complete[claim_id] = complete.get(claim_id, True) and bool(whole)
     postings = {
-        cid: Posting(terms=t, subject_words=tuple(words.get(cid, ())), complete=complete[cid])
+        cid: Posting(
+            terms=t,
+            subject_words=tuple(words.get(cid, ())),
+            complete=complete[cid],
+            subject_stems=frozenset(stems.get(cid, ())),
+        )
         for cid, t in terms.items()
     }
     ranked = engine.rank(features, ((cid, p.terms) for cid, p in postings.items()), stats, k=k)
@@ -421,7 +461,9 @@ def _could_flag(
         years=(),
         dates=(),
         subject_terms=posting.subject_words,
-        subject_stems=frozenset(stem(w) for w in posting.subject_words),
+        # A complete posting stores each subject word under its stem (``_postings``), so the
+        # stems need not be computed again here.
+        subject_stems=posting.subject_stems,
     )
     lex = lexical_similarity(features, stub)
     if lex.score < limits.related * 0.75:
@@ -512,18 +554,76 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
     return flags
 
 
-def claims_analyze(*, claim_ids: Iterable[int]) -> int:
-    """Analyse a backlog of claims one after another (a batch task, a re-analysis after an
-    engine change); returns how many were analysed. One worker process runs one batch."""
+def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = 200) -> int:
+    """Analyse a backlog of claims (a batch task, a re-analysis after an engine change);
+    returns how many were analysed. One worker process runs one batch.
+
+    Each claim goes through ``claim_analyze``, as a single claim would; what can be done once
+    for many claims is done once per ``batch_size`` claims beforehand: indexing them (one
+    insert), counting their terms' frequencies (one query) and finding which have flags.
+    """
     done = 0
-    for claim_id in claim_ids:
-        if claim_analyze(claim_id=claim_id) is not None:
-            done += 1
+    ids = list(dict.fromkeys(claim_ids))
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        _batch.state = _batch_prepare(chunk)
+        try:
+            for claim_id in chunk:
+                if claim_analyze(claim_id=claim_id) is not None:
+                    done += 1
+        finally:
+            _batch.state = None
     return done
 
 
-@transaction.atomic
+def _batch_prepare(claim_ids: list[int]) -> _BatchState:
+    live = {
+        pk: text
+        for pk, text, status in Claim.objects.filter(pk__in=claim_ids).values_list(
+            "pk", "text", "status"
+        )
+        if status != ClaimStatus.MERGED
+    }
+    features = {pk: _features_of(pk, text) for pk, text in live.items()}
+    fields = ("term", "count", "doc_len", "surface", "complete")
+    wanted = {pk: _postings(pk, f) for pk, f in features.items()}
+    stored: dict[int, set[tuple[object, ...]]] = {}
+    for row in ClaimTerm.objects.filter(claim_id__in=list(live)).values_list("claim_id", *fields):
+        stored.setdefault(row[0], set()).add(row[1:])
+    # Only claims whose postings differ are rewritten, as ``_index`` does one by one.
+    changed = [
+        pk
+        for pk, rows in wanted.items()
+        if stored.get(pk, set()) != {tuple(getattr(r, f) for f in fields) for r in rows}
+    ]
+    if changed:
+        with transaction.atomic():
+            ClaimTerm.objects.filter(claim_id__in=changed).delete()
+            ClaimTerm.objects.bulk_create(
+                [row for pk in changed for row in wanted[pk]], batch_size=5000
+            )
+    terms = list(
+        dict.fromkeys(t[:TERM_LENGTH] for f in features.values() for t in f.terms)
+    )
+    freqs = _doc_freqs(terms, _corpus_stats()) if terms else {}
+    flagged: set[int] = set()
+    for a, b in Flag.objects.filter(
+        Q(claim_a_id__in=list(live)) | Q(claim_b_id__in=list(live))
+    ).values_list("claim_a_id", "claim_b_id"):
+        flagged.update((a, b))
+    return _BatchState(
+        indexed={(pk, live[pk]) for pk in live}, freqs=freqs, flagged=flagged & set(live)
+    )
+
+
+# No savepoint: callers already run it in a transaction, and a failure here fails that one.
+@transaction.atomic(savepoint=False)
 def _store_flags(claim_id: int, found: dict[tuple[int, int, str], dict[str, object]]) -> list[Flag]:
+    state = _batch_state()
+    if state is not None:
+        if not found and claim_id not in state.flagged:
+            return []  # no flag to keep, none to withdraw
+        state.flagged.update(n for key in found for n in key[:2])
     existing = {
         (f.claim_a_id, f.claim_b_id, f.kind): f
         for f in Flag.objects.select_for_update().filter(
