@@ -259,6 +259,21 @@ def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
     return freqs
 
 
+def _commit_without_waiting() -> None:
+    """Let the current transaction commit without waiting for its WAL flush (PostgreSQL).
+
+    Analysis writes only what analysis can write again: postings, flags, the claim's analysis
+    state. Waiting for the disk flush on every commit cost more than the whole ranking query.
+    A database crash can lose the last few such commits, but never part of the order: the WAL
+    is replayed in sequence, so a lost index or flag write also loses the later "analysed"
+    mark, the claim stays pending, and the sweep analyses it again. Other writes in the
+    session keep the server's setting (SET LOCAL ends with the transaction).
+    """
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 # --- the index -----------------------------------------------------------------------------
 
 
@@ -297,15 +312,50 @@ def _index(claim: Claim, features: engine.ClaimFeatures) -> None:
     if state is not None and (claim.pk, claim.text) in state.indexed:
         return  # the batch indexed this very text a moment ago
     rows = _postings(claim.pk, features)
+    if _index_new(claim.pk, rows):
+        return
     fields = ("term", "count", "doc_len", "surface", "complete")
     wanted = {tuple(getattr(r, f) for f in fields) for r in rows}
     stored = set(ClaimTerm.objects.filter(claim=claim).values_list(*fields))
     if stored == wanted:
         return  # re-analysis of an unchanged text writes nothing
     with transaction.atomic():
+        _commit_without_waiting()
         if stored:
             ClaimTerm.objects.filter(claim=claim).delete()
         ClaimTerm.objects.bulk_create(rows)
+
+
+def _index_new(claim_id: int, rows: list[ClaimTerm]) -> bool:
+    """Write the postings of a claim that has none, in one statement; False if it has some.
+
+    A new claim (what the analysis task mostly sees) then costs one round trip, not a read
+    and a transaction. PostgreSQL only, and only outside a transaction: the statement is its
+    own transaction, committed without waiting for the flush (see _commit_without_waiting).
+    """
+    if not rows or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    table = connection.ops.quote_name(ClaimTerm._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    args: list[str | int | bool] = []
+    for row in rows:
+        args += [row.term, row.count, row.doc_len, row.surface, row.complete]
+    args.append(claim_id)
+    # Only the table name is formatted in; everything else is a parameter.
+    sql = f"""
+        WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))
+        INSERT INTO {table} (claim_id, term, count, doc_len, surface, complete)
+        SELECT %s, v.term, v.count, v.doc_len, v.surface, v.complete
+        FROM (VALUES {values}) AS v(term, count, doc_len, surface, complete), quick
+        WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE claim_id = %s)
+    """  # noqa: S608
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [claim_id, *args])
+            inserted = cursor.rowcount
+    except IntegrityError:
+        return False  # another worker indexed it meanwhile (or the claim is gone)
+    return inserted > 0
 
 
 def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
@@ -598,13 +648,12 @@ def _batch_prepare(claim_ids: list[int]) -> _BatchState:
     ]
     if changed:
         with transaction.atomic():
+            _commit_without_waiting()
             ClaimTerm.objects.filter(claim_id__in=changed).delete()
             ClaimTerm.objects.bulk_create(
                 [row for pk in changed for row in wanted[pk]], batch_size=5000
             )
-    terms = list(
-        dict.fromkeys(t[:TERM_LENGTH] for f in features.values() for t in f.terms)
-    )
+    terms = list(dict.fromkeys(t[:TERM_LENGTH] for f in features.values() for t in f.terms))
     freqs = _doc_freqs(terms, _corpus_stats()) if terms else {}
     flagged: set[int] = set()
     for a, b in Flag.objects.filter(
@@ -619,6 +668,8 @@ def _batch_prepare(claim_ids: list[int]) -> _BatchState:
 # No savepoint: callers already run it in a transaction, and a failure here fails that one.
 @transaction.atomic(savepoint=False)
 def _store_flags(claim_id: int, found: dict[tuple[int, int, str], dict[str, object]]) -> list[Flag]:
+    # The caller marks the claim analysed in the same transaction (see _commit_without_waiting).
+    _commit_without_waiting()
     state = _batch_state()
     if state is not None:
         if not found and claim_id not in state.flagged:
