@@ -128,6 +128,8 @@ class _BatchState:
     indexed: set[tuple[int, str]]
     freqs: dict[str, int]
     flagged: set[int]
+    # Whether the session commits without waiting for the flush (see _commit_without_waiting).
+    session_quick: bool = False
 
 
 # The batch being analysed by this thread, if any.
@@ -269,9 +271,19 @@ def _commit_without_waiting() -> None:
     mark, the claim stays pending, and the sweep analyses it again. Other writes in the
     session keep the server's setting (SET LOCAL ends with the transaction).
     """
+    state = _batch_state()
+    if state is not None and state.session_quick:
+        return  # the batch set it for its whole session already
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _session_commits(*, wait: bool) -> None:
+    # For a whole batch at once rather than one SET LOCAL per claim; RESET restores the
+    # server's setting for whatever the connection runs next.
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
 
 
 # --- the index -----------------------------------------------------------------------------
@@ -614,15 +626,24 @@ def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = 200) -> int:
     """
     done = 0
     ids = list(dict.fromkeys(claim_ids))
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        _batch.state = _batch_prepare(chunk)
-        try:
-            for claim_id in chunk:
-                if claim_analyze(claim_id=claim_id) is not None:
-                    done += 1
-        finally:
-            _batch.state = None
+    # Outside a transaction only: a SET inside one would outlive a rollback's intent.
+    quick = bool(ids) and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if quick:
+        _session_commits(wait=False)
+    try:
+        for start in range(0, len(ids), batch_size):
+            chunk = ids[start : start + batch_size]
+            _batch.state = _batch_prepare(chunk)
+            _batch.state.session_quick = quick
+            try:
+                for claim_id in chunk:
+                    if claim_analyze(claim_id=claim_id) is not None:
+                        done += 1
+            finally:
+                _batch.state = None
+    finally:
+        if quick:
+            _session_commits(wait=True)
     return done
 
 

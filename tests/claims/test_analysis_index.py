@@ -221,3 +221,21 @@ def test_a_new_claim_is_indexed_in_one_statement_and_an_edit_replaces_it():
     Claim.objects.filter(pk=claim.pk).update(text=UNRELATED)
     claim_analyze(claim_id=claim.pk)
     assert set(postings(claim)) == set(engine.index_terms(engine.analyze(UNRELATED)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_outside_a_transaction_restores_the_commit_setting():
+    def setting():
+        if analysis.connection.vendor != "postgresql":
+            return None
+        with analysis.connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    claims = [
+        ClaimFactory(text=t, analysis_state=AnalysisState.PENDING) for t in (ORIGINAL, REPEAT)
+    ]
+    assert analyze_claims([c.pk for c in claims]) == 2
+    assert Flag.objects.filter(kind=FlagKind.REPEAT).exists()
+    assert setting() == before
