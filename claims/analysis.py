@@ -55,6 +55,11 @@ TERM_LENGTH = 64
 # counted every time (cheap, and exact for tests and small desks).
 STATS_TTL_SECONDS = 60.0
 COMMON_DF_TTL_SECONDS = 600.0
+# Terms in at least this many claims have their count remembered for a while too: counting
+# them is what one query spent most on after ranking, and a count a little stale only shifts
+# a weight (the postings themselves are always read fresh). Rarer terms are counted every time.
+REMEMBERED_DF_MIN = 50
+REMEMBERED_DF_TTL_SECONDS = 60.0
 SMALL_CORPUS = 5_000
 LENGTH_SAMPLE = 2000
 FEATURE_CACHE_SIZE = 50_000
@@ -112,6 +117,7 @@ def claim_request_analysis(*, claim: Claim) -> None:
 
 _lock = threading.Lock()
 _corpus: tuple[float, Corpus] | None = None
+# term -> (expiry on the monotonic clock, frequency)
 _common_df: dict[str, tuple[float, int]] = {}
 _features: OrderedDict[tuple[int, str], engine.ClaimFeatures] = OrderedDict()
 
@@ -223,7 +229,9 @@ def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
 
     Rare terms are counted fresh on every query (a term first indexed a moment ago must count);
     terms beyond the cap are common: retrieval skips them and ranking only needs their rough
-    weight, so their frequency is extrapolated from the corpus sample and remembered.
+    weight, so their frequency is extrapolated from the corpus sample and remembered. Terms in
+    between (``REMEMBERED_DF_MIN`` claims or more) are remembered for a minute: a remembered
+    count is never zero, so the term still takes part and its postings are read fresh.
     """
     now = time.monotonic()
     freqs: dict[str, int] = {}
@@ -235,7 +243,7 @@ def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
     with _lock:
         for term in terms:
             cached = _common_df.get(term)
-            if cached is not None and now - cached[0] <= COMMON_DF_TTL_SECONDS:
+            if cached is not None and now <= cached[0]:
                 # Known to be common (frequencies only grow), so not counted again.
                 freqs[term] = cached[1]
     to_count = [t for t in terms if t not in freqs]
@@ -252,12 +260,21 @@ def _doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns}", to_count)
         row = cursor.fetchone()
+    remembered: dict[str, tuple[float, int]] = {}
     for term, n in zip(to_count, (int(n) for n in row), strict=True):
         if n >= cap:
             n = corpus.estimate(term, floor=cap)
-            with _lock:
-                _common_df[term] = (now, n)
+            remembered[term] = (now + COMMON_DF_TTL_SECONDS, n)
+        elif n >= REMEMBERED_DF_MIN:
+            remembered[term] = (now + REMEMBERED_DF_TTL_SECONDS, n)
         freqs[term] = n
+    if remembered:
+        with _lock:
+            _common_df.update(remembered)
+            if len(_common_df) > FEATURE_CACHE_SIZE:
+                # Expired entries go; what remains is bounded by the distinct common terms.
+                for term in [t for t, (until, _) in _common_df.items() if until < now]:
+                    del _common_df[term]
     return freqs
 
 
