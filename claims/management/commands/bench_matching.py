@@ -5,6 +5,11 @@ with other numbers and other names so the claims are distinct), plants known rep
 conflicts of pool claims, then analyses the planted claims with ``claim_analyze`` (what the
 Celery task runs) and reports latency, throughput with worker processes and the recall of the
 planted pairs. Everything happens in a temporary database; the desk's data is never touched.
+
+A million-claim pool takes a while to build; ``--keep-db NAME`` builds it into database NAME
+and leaves it there, and a later run with the same NAME and ``--claims`` reuses it (the
+planted claims and flags of the previous run are removed first; the pool is the same, the
+planted claims are drawn afresh from the seed). Drop NAME by hand when done with it.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 
 from claims import analysis, engine
 from claims.benchdb import kept_database, temporary_database
@@ -402,11 +407,12 @@ class Command(BaseCommand):
     def reuse_pool(self, n: int) -> list[int]:
         """The pool of a kept database (empty when there is none yet), planted claims removed.
 
-        The pool holds the first ``n`` claims (it is built before anything is planted); every
-        later claim was planted by an earlier run. Those, their postings and every flag go, so
-        each run plants and analyses afresh against the same pool.
+        Pool claims are inserted as analysed but never analysed (no analysis time); every
+        other claim was planted by an earlier run. Those, their postings and every flag go,
+        so each run plants and analyses afresh against the same pool.
         """
-        ids = list(Claim.objects.order_by("pk").values_list("pk", flat=True)[:n])
+        is_pool = Q(analysis_state=AnalysisState.DONE, analysed_at__isnull=True)
+        ids = list(Claim.objects.filter(is_pool).order_by("pk").values_list("pk", flat=True))
         if not ids:
             return []
         if len(ids) != n:
@@ -414,7 +420,7 @@ class Command(BaseCommand):
                 f"The kept database holds a pool of {len(ids)} claims, not {n}: "
                 "use another --keep-db name or the same --claims."
             )
-        planted = Claim.objects.filter(pk__gt=ids[-1])
+        planted = Claim.objects.exclude(is_pool)
         Flag.objects.all().delete()
         ClaimTerm.objects.filter(claim__in=planted).delete()
         planted.delete()
