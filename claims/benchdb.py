@@ -43,3 +43,33 @@ def temporary_database(alias: str = "default", *, verbosity: int = 0) -> Iterato
         analysis_caches_clear()
         reset_cache()
         connection.creation.destroy_test_db(original, verbosity=verbosity, keepdb=False)
+
+
+@contextmanager
+def kept_database(name: str, alias: str = "default", *, verbosity: int = 0) -> Iterator[str]:
+    """Run the block against the database ``name``, created and migrated if missing, and keep it.
+
+    For benchmarks whose data takes long to build (a million claims): the first run builds
+    into it, later runs reuse what is there. The connection is pointed back at the desk's
+    database afterwards; the kept database is never dropped here.
+    """
+    connection = connections[alias]
+    original = connection.settings_dict["NAME"]
+    if name == original:
+        raise ValueError("the kept benchmark database must not be the desk's own database")
+    test_settings = connection.settings_dict.setdefault("TEST", {})
+    previous_test_name = test_settings.get("NAME")
+    test_settings["NAME"] = name
+    analysis_caches_clear()
+    try:
+        created = connection.creation.create_test_db(
+            verbosity=verbosity, autoclobber=False, serialize=False, keepdb=True
+        )
+        try:
+            yield created
+        finally:
+            analysis_caches_clear()
+            # keepdb=True only closes the connection and restores the desk's name.
+            connection.creation.destroy_test_db(original, verbosity=verbosity, keepdb=True)
+    finally:
+        test_settings["NAME"] = previous_test_name

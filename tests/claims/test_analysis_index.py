@@ -150,3 +150,92 @@ def test_pre_check_on_postings_never_drops_a_pair_the_classifier_flags(first, se
     ).label
     if label in (FlagKind.REPEAT, FlagKind.CONFLICT):
         assert analysis._could_flag(features, found[other.pk], analysis.thresholds())
+
+
+def flag_rows():
+    return set(
+        Flag.objects.values_list("claim_a_id", "claim_b_id", "kind", "status", "method", "score")
+    )
+
+
+def test_batch_path_leaves_the_same_flags_as_one_claim_at_a_time():
+    texts = (ORIGINAL, REPEAT, CONFLICT, OTHER_CHIP, UNRELATED)
+    claims = [ClaimFactory(text=t, analysis_state=AnalysisState.PENDING) for t in texts]
+    for claim in claims:
+        claim_analyze(claim_id=claim.pk)
+    one_by_one = flag_rows()
+    terms = set(ClaimTerm.objects.values_list("claim_id", "term", "count"))
+    assert one_by_one
+    Flag.objects.all().delete()
+    ClaimTerm.objects.all().delete()
+    analysis.analysis_caches_clear()
+    assert claims_analyze(claim_ids=[c.pk for c in claims], batch_size=2) == len(claims)
+    assert flag_rows() == one_by_one
+    assert set(ClaimTerm.objects.values_list("claim_id", "term", "count")) == terms
+    # Run again: nothing changes, and a dismissed pair stays dismissed.
+    flag = Flag.objects.first()
+    Flag.objects.filter(pk=flag.pk).update(status="dismissed")
+    claims_analyze(claim_ids=[c.pk for c in claims])
+    assert Flag.objects.get(pk=flag.pk).status == "dismissed"
+    assert len(flag_rows()) == len(one_by_one)
+
+
+def test_batch_path_withdraws_an_open_flag_whose_text_changed():
+    a, b = ClaimFactory(text=ORIGINAL), ClaimFactory(text=REPEAT)
+    claims_analyze(claim_ids=[a.pk, b.pk])
+    assert Flag.objects.filter(kind=FlagKind.REPEAT).exists()
+    Claim.objects.filter(pk=b.pk).update(text=UNRELATED)
+    claims_analyze(claim_ids=[b.pk])
+    assert not Flag.objects.exists()
+    assert set(postings(b)) == set(engine.index_terms(engine.analyze(UNRELATED)))
+
+
+def test_batch_still_finds_a_claim_committed_after_it_counted_terms(monkeypatch):
+    pool = ClaimFactory(text=UNRELATED)
+    claims_index(claim_ids=[pool.pk])
+    late = ClaimFactory(text=ORIGINAL, analysis_state=AnalysisState.PENDING)
+    query = ClaimFactory(text=REPEAT, analysis_state=AnalysisState.PENDING)
+    prepare = analysis._batch_prepare
+
+    def prepare_then_commit_another(ids):
+        state = prepare(ids)
+        # A claim committed after the batch counted its terms (as another worker would).
+        claims_index(claim_ids=[late.pk])
+        return state
+
+    monkeypatch.setattr(analysis, "_batch_prepare", prepare_then_commit_another)
+    claims_analyze(claim_ids=[query.pk])
+    assert Flag.objects.filter(claim_a=late, claim_b=query, kind=FlagKind.REPEAT).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_claim_is_indexed_in_one_statement_and_an_edit_replaces_it():
+    claim = ClaimFactory(text=ORIGINAL)
+    rows = analysis._postings(claim.pk, engine.analyze(ORIGINAL))
+    if analysis.connection.vendor == "postgresql":
+        assert analysis._index_new(claim.pk, rows)
+        # It has postings now: the one-statement path declines and writes nothing.
+        assert not analysis._index_new(claim.pk, rows)
+    claim_analyze(claim_id=claim.pk)
+    assert set(postings(claim)) == {r.term for r in rows}
+    Claim.objects.filter(pk=claim.pk).update(text=UNRELATED)
+    claim_analyze(claim_id=claim.pk)
+    assert set(postings(claim)) == set(engine.index_terms(engine.analyze(UNRELATED)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batch_outside_a_transaction_restores_the_commit_setting():
+    def setting():
+        if analysis.connection.vendor != "postgresql":
+            return None
+        with analysis.connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    claims = [
+        ClaimFactory(text=t, analysis_state=AnalysisState.PENDING) for t in (ORIGINAL, REPEAT)
+    ]
+    assert analyze_claims([c.pk for c in claims]) == 2
+    assert Flag.objects.filter(kind=FlagKind.REPEAT).exists()
+    assert setting() == before

@@ -62,3 +62,25 @@ def test_trigram_comparison_runs_on_the_same_data():
     assert 0 < trigram["p50_ms"] <= trigram["p95_ms"]
     assert result["engine"]["recall"] >= trigram["recall"] - 0.05
     assert result["engine"]["workers"] == 2
+
+
+def test_kept_database_is_built_once_and_reused():
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the kept-database bench: set DATABASE_URL to PostgreSQL")
+        pytest.skip("needs PostgreSQL (DATABASE_URL); not set outside CI")
+    name = f"{connection.settings_dict['NAME']}_kept_bench"
+    desk = connection.settings_dict["NAME"]
+    try:
+        first, _ = run_bench(claims=300, queries=20, backlog=20, keep_db=name)
+        second, lines = run_bench(claims=300, queries=20, backlog=20, keep_db=name)
+        assert (first["pool_reused"], second["pool_reused"]) == (False, True)
+        assert any("reused" in line for line in lines)
+        assert second["engine"]["recall"] >= 0.9
+        assert second["engine"]["backlog"] == 20
+        assert connection.settings_dict["NAME"] == desk
+        with pytest.raises(CommandError, match="300"):
+            run_bench(claims=400, queries=20, backlog=20, keep_db=name)
+    finally:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')

@@ -5,6 +5,11 @@ with other numbers and other names so the claims are distinct), plants known rep
 conflicts of pool claims, then analyses the planted claims with ``claim_analyze`` (what the
 Celery task runs) and reports latency, throughput with worker processes and the recall of the
 planted pairs. Everything happens in a temporary database; the desk's data is never touched.
+
+A million-claim pool takes a while to build; ``--keep-db NAME`` builds it into database NAME
+and leaves it there, and a later run with the same NAME and ``--claims`` reuses it (the
+planted claims and flags of the previous run are removed first; the pool is the same, the
+planted claims are drawn afresh from the seed). Drop NAME by hand when done with it.
 """
 
 from __future__ import annotations
@@ -25,11 +30,11 @@ from django.contrib.postgres.lookups import TrigramSimilar
 from django.contrib.postgres.search import TrigramSimilarity
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, connections
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 
 from claims import analysis, engine
-from claims.benchdb import temporary_database
-from claims.models import AnalysisState, Claim, ClaimStatus, Flag
+from claims.benchdb import kept_database, temporary_database
+from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag
 from claims.tasks import analyze_claims
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
@@ -239,6 +244,16 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=analysis.CANDIDATES, help="Top k searched.")
         parser.add_argument("--seed", type=int, default=13)
         parser.add_argument("--data-dir", type=Path, default=None)
+        parser.add_argument(
+            "--keep-db",
+            default="",
+            metavar="NAME",
+            help=(
+                "Build the pool into database NAME and keep it; a later run with the same "
+                "NAME and --claims reuses the pool (its planted claims and flags are "
+                "replaced) instead of building it again."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = int(options["claims"])
@@ -257,7 +272,9 @@ class Command(BaseCommand):
         workers = max(1, int(options["workers"])) if is_pg else 1
         # Seeded on purpose: the same pool and planted pairs on every run.
         rng = random.Random(options["seed"])  # noqa: S311
-        with temporary_database():
+        keep = str(options["keep_db"] or "")
+        database = kept_database(keep) if keep else temporary_database()
+        with database:
             result = self.run(
                 n=n,
                 texts=texts,
@@ -269,6 +286,7 @@ class Command(BaseCommand):
                 trigram=bool(options["compare_trigram"]),
                 trigram_queries=int(options["trigram_queries"]),
                 is_pg=is_pg,
+                reuse=bool(keep),
             )
         self.stdout.write(json.dumps(result))
 
@@ -289,12 +307,18 @@ class Command(BaseCommand):
         trigram: bool,
         trigram_queries: int,
         is_pg: bool,
+        reuse: bool = False,
     ) -> dict[str, Any]:
         variants = Variants(rng)
         started = time.perf_counter()
-        pool_ids = self.build_pool(n, texts, variants)
+        pool_ids = self.reuse_pool(n) if reuse else []
+        reused = bool(pool_ids)
+        if not reused:
+            pool_ids = self.build_pool(n, texts, variants)
         inserted = time.perf_counter()
-        if is_pg and workers > 1:
+        if reused:
+            pass
+        elif is_pg and workers > 1:
             _run_in_processes(_index_pool, [pool_ids[i::workers] for i in range(workers)])
         else:
             _index_pool(pool_ids)
@@ -304,10 +328,13 @@ class Command(BaseCommand):
                 cursor.execute("VACUUM ANALYZE claims_claimterm")
                 cursor.execute("VACUUM ANALYZE claims_claim")
         built = time.perf_counter()
-        self.say(
-            f"pool: {n} claims inserted in {inserted - started:.1f}s, "
-            f"indexed in {built - inserted:.1f}s ({workers} process(es))"
-        )
+        if reused:
+            self.say(f"pool: {n} claims reused from the kept database")
+        else:
+            self.say(
+                f"pool: {n} claims inserted in {inserted - started:.1f}s, "
+                f"indexed in {built - inserted:.1f}s ({workers} process(es))"
+            )
 
         targets = rng.sample(pool_ids, min(len(pool_ids), queries + backlog))
         timed = self.plant(targets[:queries], variants)
@@ -354,6 +381,7 @@ class Command(BaseCommand):
             },
             "trigram": None,
             "build_s": round(built - started, 1),
+            "pool_reused": reused,
         }
         if trigram:
             # The same planted claims, the first of them when the trigram search is too slow
@@ -375,6 +403,28 @@ class Command(BaseCommand):
                 f"recall {result['trigram']['recall']:.3f}"
             )
         return result
+
+    def reuse_pool(self, n: int) -> list[int]:
+        """The pool of a kept database (empty when there is none yet), planted claims removed.
+
+        Pool claims are inserted as analysed but never analysed (no analysis time); every
+        other claim was planted by an earlier run. Those, their postings and every flag go,
+        so each run plants and analyses afresh against the same pool.
+        """
+        is_pool = Q(analysis_state=AnalysisState.DONE, analysed_at__isnull=True)
+        ids = list(Claim.objects.filter(is_pool).order_by("pk").values_list("pk", flat=True))
+        if not ids:
+            return []
+        if len(ids) != n:
+            raise CommandError(
+                f"The kept database holds a pool of {len(ids)} claims, not {n}: "
+                "use another --keep-db name or the same --claims."
+            )
+        planted = Claim.objects.exclude(is_pool)
+        Flag.objects.all().delete()
+        ClaimTerm.objects.filter(claim__in=planted).delete()
+        planted.delete()
+        return ids
 
     def build_pool(self, n: int, texts: list[str], variants: Variants) -> list[int]:
         """Insert N distinct claims: the real texts first, then varied copies of them."""
