@@ -80,10 +80,10 @@ class ClaimViewSet(
         return super().base_queryset().order_by("-created_at", "-id")
 
     def for_publisher(self, queryset: QuerySet[Claim], user: User) -> QuerySet[Claim]:
-        # IN (subquery) rather than OR-ed EXISTS, so PostgreSQL hashes each subquery once.
-        published = Verdict.objects.filter(state=VerdictState.PUBLISHED).values("claim_id")
-        submitted = ApiSubmission.objects.filter(user=user).values("claim_id")
-        return queryset.filter(Q(pk__in=published) | Q(pk__in=submitted))
+        # Correlated EXISTS: lists carry no total count, so PostgreSQL walks the ordering index
+        # and probes each claim until the page is full instead of hashing every verdict first.
+        submitted = ApiSubmission.objects.filter(claim=OuterRef("pk"), user=user)
+        return queryset.filter(_published_verdict() | Exists(submitted))
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "create":

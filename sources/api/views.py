@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework import mixins
 
 from claimdesk.api.base import ScopedViewSet
@@ -39,16 +39,13 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = SourceFilter
 
     def for_publisher(self, queryset: QuerySet[Source], user: User) -> QuerySet[Source]:
-        # IN (subquery) rather than OR-ed EXISTS: PostgreSQL hashes each subquery once instead
-        # of probing both for every source, which matters for the page count.
-        visible = Q(claim__verdicts__state=VerdictState.PUBLISHED) | Q(
-            claim__api_submissions__user=user
-        )
+        # Correlated EXISTS: lists carry no total count, so PostgreSQL walks the ordering index
+        # and probes each candidate source by its foreign-key indexes until the page is full,
+        # instead of first hashing every visible appearance and evidence row.
+        published = VerdictState.PUBLISHED
+        appearances = Appearance.objects.filter(source=OuterRef("pk"))
         return queryset.filter(
-            Q(pk__in=Appearance.objects.filter(visible).values("source_id"))
-            | Q(
-                pk__in=Evidence.objects.filter(verdict__state=VerdictState.PUBLISHED).values(
-                    "source_id"
-                )
-            )
+            Exists(appearances.filter(claim__verdicts__state=published))
+            | Exists(appearances.filter(claim__api_submissions__user=user))
+            | Exists(Evidence.objects.filter(source=OuterRef("pk"), verdict__state=published))
         )
