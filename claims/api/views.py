@@ -80,10 +80,13 @@ class ClaimViewSet(
         return super().base_queryset().order_by("-created_at", "-id")
 
     def for_publisher(self, queryset: QuerySet[Claim], user: User) -> QuerySet[Claim]:
-        # Correlated EXISTS: lists carry no total count, so PostgreSQL walks the ordering index
-        # and probes each claim until the page is full instead of hashing every verdict first.
-        submitted = ApiSubmission.objects.filter(claim=OuterRef("pk"), user=user)
-        return queryset.filter(_published_verdict() | Exists(submitted))
+        # Correlated EXISTS, probed per claim along the ordering index until the page is full
+        # (lists carry no total count). The redundant ``>=`` keeps PostgreSQL from turning the
+        # EXISTS into a hashed subplan, which would read every published verdict for every page.
+        this = {"claim": OuterRef("pk"), "claim__gte": OuterRef("pk")}
+        published = Verdict.objects.filter(**this, state=VerdictState.PUBLISHED)
+        submitted = ApiSubmission.objects.filter(**this, user=user)
+        return queryset.filter(Exists(published) | Exists(submitted))
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "create":

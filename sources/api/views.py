@@ -39,13 +39,14 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = SourceFilter
 
     def for_publisher(self, queryset: QuerySet[Source], user: User) -> QuerySet[Source]:
-        # Correlated EXISTS: lists carry no total count, so PostgreSQL walks the ordering index
-        # and probes each candidate source by its foreign-key indexes until the page is full,
-        # instead of first hashing every visible appearance and evidence row.
+        # Correlated EXISTS, probed per source along the ordering index until the page is full
+        # (lists carry no total count). The redundant ``>=`` keeps PostgreSQL from turning each
+        # EXISTS into a hashed subplan, which would read every visible row for every page.
         published = VerdictState.PUBLISHED
-        appearances = Appearance.objects.filter(source=OuterRef("pk"))
+        this = {"source": OuterRef("pk"), "source__gte": OuterRef("pk")}
+        appearances = Appearance.objects.filter(**this)
         return queryset.filter(
             Exists(appearances.filter(claim__verdicts__state=published))
             | Exists(appearances.filter(claim__api_submissions__user=user))
-            | Exists(Evidence.objects.filter(source=OuterRef("pk"), verdict__state=published))
+            | Exists(Evidence.objects.filter(**this, verdict__state=published))
         )
