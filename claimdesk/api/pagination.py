@@ -79,7 +79,7 @@ class SequencePagination(BasePagination):
     stores it and polls it later; it never skips or repeats an entry.
     """
 
-    page_size = 100
+    page_size = 50  # a full review per entry: 100 of them took most of a request
     max_page_size = 500
 
     def paginate_queryset(
