@@ -5,16 +5,71 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers without a total count.
+
+    Counting the caller's visible rows cost more than reading the page itself on a large desk
+    (the visibility rules make PostgreSQL walk every row), so a page reads one row more than it
+    shows to learn whether a next page exists, and gives no ``count``.
+    """
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], request: Request, view: Any = None
+    ) -> list[Any] | None:
+        self.request = request
+        size = self.get_page_size(request)
+        if not size:
+            return None
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise NotFound(self.invalid_page_message.format(page_number=raw, message="not a page"))
+        self.number = int(raw)
+        offset = (self.number - 1) * size
+        rows = list(queryset[offset : offset + size + 1])
+        if not rows and self.number > 1:
+            raise NotFound(
+                self.invalid_page_message.format(page_number=raw, message="past the last page")
+            )
+        self.has_next = len(rows) > size
+        self.rows = rows[:size]
+        return self.rows
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_next_link(self) -> str | None:
+        if not self.has_next or self.request is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.page_query_param, self.number + 1)
+
+    def get_previous_link(self) -> str | None:
+        if self.number <= 1 or self.request is None:
+            return None
+        url = self.request.build_absolute_uri()
+        if self.number == 2:
+            return remove_query_param(url, self.page_query_param)
+        return replace_query_param(url, self.page_query_param, self.number - 1)
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        link = {"type": "string", "nullable": True, "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {"next": link, "previous": link, "results": schema},
+        }
 
 
 class SequencePagination(BasePagination):
@@ -24,7 +79,7 @@ class SequencePagination(BasePagination):
     stores it and polls it later; it never skips or repeats an entry.
     """
 
-    page_size = 100
+    page_size = 50  # a full review per entry: 100 of them took most of a request
     max_page_size = 500
 
     def paginate_queryset(

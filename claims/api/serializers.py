@@ -59,6 +59,7 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
     )
     appearances = AppearanceSerializer(many=True)
     verdict = serializers.SerializerMethodField()
+    _verdict_serializer: VerdictBriefSerializer | None = None
 
     class Meta:
         model = Claim
@@ -82,7 +83,10 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
         published: list[Verdict] = getattr(claim, "published_verdicts", [])
         if not published:
             return None
-        return VerdictBriefSerializer(published[0], context=self.context).data
+        # One nested serializer for the whole page: building its fields per row was the cost.
+        if self._verdict_serializer is None:
+            self._verdict_serializer = VerdictBriefSerializer(context=self.context)
+        return self._verdict_serializer.to_representation(published[0])
 
 
 class MatchSerializer(serializers.Serializer[dict[str, Any]]):

@@ -80,10 +80,13 @@ class ClaimViewSet(
         return super().base_queryset().order_by("-created_at", "-id")
 
     def for_publisher(self, queryset: QuerySet[Claim], user: User) -> QuerySet[Claim]:
-        # IN (subquery) rather than OR-ed EXISTS, so PostgreSQL hashes each subquery once.
-        published = Verdict.objects.filter(state=VerdictState.PUBLISHED).values("claim_id")
-        submitted = ApiSubmission.objects.filter(user=user).values("claim_id")
-        return queryset.filter(Q(pk__in=published) | Q(pk__in=submitted))
+        # Correlated EXISTS, probed per claim along the ordering index until the page is full
+        # (lists carry no total count). The redundant ``>=`` keeps PostgreSQL from turning the
+        # EXISTS into a hashed subplan, which would read every published verdict for every page.
+        this = {"claim": OuterRef("pk"), "claim__gte": OuterRef("pk")}
+        published = Verdict.objects.filter(**this, state=VerdictState.PUBLISHED)
+        submitted = ApiSubmission.objects.filter(**this, user=user)
+        return queryset.filter(Exists(published) | Exists(submitted))
 
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action == "create":

@@ -205,6 +205,7 @@ class ReviewChangeSerializer(serializers.ModelSerializer[ReviewChange]):
     claim_review_id = serializers.IntegerField(source="verdict_id")
     claim_review = serializers.SerializerMethodField()
     retraction_reason = serializers.SerializerMethodField()
+    _review_serializer: ClaimReviewSerializer | None = None
 
     class Meta:
         model = ReviewChange
@@ -222,7 +223,11 @@ class ReviewChangeSerializer(serializers.ModelSerializer[ReviewChange]):
     def get_claim_review(self, change: ReviewChange) -> dict[str, Any] | None:
         if change.verdict.state != VerdictState.PUBLISHED:
             return None
-        return ClaimReviewSerializer(change.verdict, context=self.context).data
+        # One nested serializer for the whole page: building a ModelSerializer's fields costs
+        # more than serialising a row with them.
+        if self._review_serializer is None:
+            self._review_serializer = ClaimReviewSerializer(context=self.context)
+        return self._review_serializer.to_representation(change.verdict)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_retraction_reason(self, change: ReviewChange) -> str | None:

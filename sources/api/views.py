@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework import mixins
 
 from claimdesk.api.base import ScopedViewSet
@@ -39,16 +39,14 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = SourceFilter
 
     def for_publisher(self, queryset: QuerySet[Source], user: User) -> QuerySet[Source]:
-        # IN (subquery) rather than OR-ed EXISTS: PostgreSQL hashes each subquery once instead
-        # of probing both for every source, which matters for the page count.
-        visible = Q(claim__verdicts__state=VerdictState.PUBLISHED) | Q(
-            claim__api_submissions__user=user
-        )
+        # Correlated EXISTS, probed per source along the ordering index until the page is full
+        # (lists carry no total count). The redundant ``>=`` keeps PostgreSQL from turning each
+        # EXISTS into a hashed subplan, which would read every visible row for every page.
+        published = VerdictState.PUBLISHED
+        this = {"source": OuterRef("pk"), "source__gte": OuterRef("pk")}
+        appearances = Appearance.objects.filter(**this)
         return queryset.filter(
-            Q(pk__in=Appearance.objects.filter(visible).values("source_id"))
-            | Q(
-                pk__in=Evidence.objects.filter(verdict__state=VerdictState.PUBLISHED).values(
-                    "source_id"
-                )
-            )
+            Exists(appearances.filter(claim__verdicts__state=published))
+            | Exists(appearances.filter(claim__api_submissions__user=user))
+            | Exists(Evidence.objects.filter(**this, verdict__state=published))
         )

@@ -163,7 +163,7 @@ def test_the_list_is_paginated(publisher_client, db):
     for _ in range(5):
         make_review()
     first = publisher_client.get(LIST, {"page_size": 2}).json()
-    assert first["count"] == 5 and len(first["results"]) == 2 and first["next"]
+    assert len(first["results"]) == 2 and first["next"] and first["previous"] is None
     second = publisher_client.get(first["next"]).json()
     assert not {r["id"] for r in first["results"]} & {r["id"] for r in second["results"]}
 
