@@ -19,13 +19,17 @@ from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, reset_queries
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import (
+    CaptureQueriesContext,
+    setup_test_environment,
+    teardown_test_environment,
+)
 from django.urls import reverse
 from django.utils import timezone
 
+from claims.benchdb import temporary_database
 from claims.models import Appearance, Claim, Claimant, ClaimStatus, Flag, FlagKind, Tag
 from claims.roles import FACT_CHECKERS
-from reviews.benchdb import temporary_database
 from reviews.models import Assignment, AssignmentState, Rating, Verdict, VerdictState
 from reviews.queue_stats import queue_stats_rebuild
 from sources.models import Source
@@ -65,9 +69,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=5)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        with temporary_database() as name:
-            self.stderr.write(f"temporary database {name}")
-            result = self._run(options["claims"], options["requests"], options["seed"])
+        # The test client's requests need the test environment (the "testserver" host).
+        setup_test_environment()
+        try:
+            with temporary_database() as name:
+                self.stderr.write(f"temporary database {name}")
+                result = self._run(options["claims"], options["requests"], options["seed"])
+        finally:
+            teardown_test_environment()
         self.stdout.write(json.dumps(result))
 
     def _run(self, n_claims: int, n_requests: int, seed: int) -> dict[str, Any]:
