@@ -9,6 +9,7 @@ synonyms.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -266,6 +267,9 @@ _IRREGULAR: dict[str, str] = word_pairs(
 )
 
 
+# Cached: the same few thousand words are stemmed again for every claim and every pair
+# compared, and the function is pure.
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Reduce an English word to a crude stem so that inflections share one term.
 

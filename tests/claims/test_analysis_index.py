@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from claims import analysis, engine
 from claims.analysis import (
@@ -10,6 +11,8 @@ from claims.analysis import (
     claim_candidates,
     claims_analyze,
     claims_index,
+    index,
+    retrieval,
 )
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind
 from claims.services import claim_merge
@@ -144,12 +147,13 @@ def test_pre_check_on_postings_never_drops_a_pair_the_classifier_flags(first, se
     other = ClaimFactory(text=second)
     claims_index(claim_ids=[other.pk])
     features = engine.analyze(first)
-    _, found = analysis._retrieve(features, None, 5)
+    ranked = analysis.claim_candidates(features=features, exclude_id=None, k=5)
+    found = analysis.postings_for(cid for cid, _ in ranked)
     label = engine.classify(
         features, engine.analyze(second), thresholds=analysis.thresholds()
     ).label
     if label in (FlagKind.REPEAT, FlagKind.CONFLICT):
-        assert analysis._could_flag(features, found[other.pk], analysis.thresholds())
+        assert analysis.could_flag(features, found[other.pk], analysis.thresholds())
 
 
 def flag_rows():
@@ -195,15 +199,15 @@ def test_batch_still_finds_a_claim_committed_after_it_counted_terms(monkeypatch)
     claims_index(claim_ids=[pool.pk])
     late = ClaimFactory(text=ORIGINAL, analysis_state=AnalysisState.PENDING)
     query = ClaimFactory(text=REPEAT, analysis_state=AnalysisState.PENDING)
-    prepare = analysis._batch_prepare
+    count = retrieval.doc_freqs
 
-    def prepare_then_commit_another(ids):
-        state = prepare(ids)
+    def count_then_commit_another(terms, corpus):
+        freqs = count(terms, corpus)
         # A claim committed after the batch counted its terms (as another worker would).
         claims_index(claim_ids=[late.pk])
-        return state
+        return freqs
 
-    monkeypatch.setattr(analysis, "_batch_prepare", prepare_then_commit_another)
+    monkeypatch.setattr(retrieval, "doc_freqs", count_then_commit_another)
     claims_analyze(claim_ids=[query.pk])
     assert Flag.objects.filter(claim_a=late, claim_b=query, kind=FlagKind.REPEAT).exists()
 
@@ -211,13 +215,13 @@ def test_batch_still_finds_a_claim_committed_after_it_counted_terms(monkeypatch)
 @pytest.mark.django_db(transaction=True)
 def test_a_new_claim_is_indexed_in_one_statement_and_an_edit_replaces_it():
     claim = ClaimFactory(text=ORIGINAL)
-    rows = analysis._postings(claim.pk, engine.analyze(ORIGINAL))
-    if analysis.connection.vendor == "postgresql":
-        assert analysis._index_new(claim.pk, rows)
+    rows = analysis.postings_of(engine.analyze(ORIGINAL))
+    if connection.vendor == "postgresql":
+        assert index._insert_new({claim.pk: rows}) == {claim.pk}
         # It has postings now: the one-statement path declines and writes nothing.
-        assert not analysis._index_new(claim.pk, rows)
+        assert index._insert_new({claim.pk: rows}) == set()
     claim_analyze(claim_id=claim.pk)
-    assert set(postings(claim)) == {r.term for r in rows}
+    assert set(postings(claim)) == {r[0] for r in rows}
     Claim.objects.filter(pk=claim.pk).update(text=UNRELATED)
     claim_analyze(claim_id=claim.pk)
     assert set(postings(claim)) == set(engine.index_terms(engine.analyze(UNRELATED)))
@@ -226,9 +230,9 @@ def test_a_new_claim_is_indexed_in_one_statement_and_an_edit_replaces_it():
 @pytest.mark.django_db(transaction=True)
 def test_batch_outside_a_transaction_restores_the_commit_setting():
     def setting():
-        if analysis.connection.vendor != "postgresql":
+        if connection.vendor != "postgresql":
             return None
-        with analysis.connection.cursor() as cursor:
+        with connection.cursor() as cursor:
             cursor.execute("SHOW synchronous_commit")
             return cursor.fetchone()[0]
 

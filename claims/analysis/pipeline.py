@@ -1,0 +1,283 @@
+"""Analysing claims: index them, rank the index, classify the best pairs, store the flags.
+
+One code path for one claim (the Celery task) and for a backlog (the batch task, a
+re-analysis after an engine change): a single claim is a batch of one. Per batch, whatever
+the size: one read of the claims, one index write, one frequency count, one ranking
+statement, one read of the shortlist's postings, one read of the survivors' texts and
+verdicts, one transaction for flags and analysis state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from claims import engine
+from claims.engine import semantic
+from claims.models import AnalysisState, Claim, ClaimStatus, Flag, FlagKind
+from claims.semantic_index import claim_embed, embedding_vector, semantic_candidates
+from reviews.models import Verdict, VerdictState
+
+from .flags import Found, flags_store
+from .index import _commit_without_waiting, claims_unindex, index_write, postings_of
+from .retrieval import CANDIDATES, claim_candidates, could_flag, postings_for, rank_many
+from .stats import features_of
+
+# Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
+# different claims on the same topic (two export-control claims, say) around 0.3 to 0.6.
+SEMANTIC_NEIGHBOUR_MIN = 0.55
+BATCH_SIZE = 500
+
+
+def text_key(*texts: str) -> str:
+    return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
+
+
+def thresholds() -> engine.Thresholds:
+    return replace(engine.Thresholds(), **settings.MATCHING_THRESHOLDS)
+
+
+def claim_request_analysis(*, claim: Claim) -> None:
+    """Mark a claim pending and enqueue its analysis once the transaction commits.
+
+    The pending state is the durable record: when the broker is down the save still succeeds
+    (the publish gives up within the broker timeouts and logs a warning) and the periodic
+    sweep enqueues the claim later.
+    """
+    from claims.tasks import analysis_enqueue
+
+    Claim.objects.filter(pk=claim.pk).update(
+        analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()
+    )
+    claim.analysis_state = AnalysisState.PENDING
+    claim_id = claim.pk
+    transaction.on_commit(lambda: analysis_enqueue(claim_id))
+
+
+def claim_analyze(*, claim_id: int) -> list[Flag] | None:
+    """Index the claim, compare it with its best candidates and bring its flags up to date.
+
+    Idempotent: running it again (or in two workers at once) leaves the same flags, because a
+    pair and kind is one row (a unique constraint) and rows are upserted, never appended.
+    Returns the claim's flags, or None when the claim is gone or merged.
+    """
+    return _analyze_batch([claim_id]).get(claim_id)
+
+
+def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> int:
+    """Analyse a backlog of claims; returns how many were analysed (gone and merged ones
+    are not). The flags are those analysing them one at a time, in this order, would leave."""
+    ids = list(dict.fromkeys(claim_ids))
+    done = 0
+    # Outside a transaction only: a SET inside one would outlive a rollback's intent.
+    quick = bool(ids) and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if quick:
+        _session_commits(wait=False)
+    try:
+        for start in range(0, len(ids), batch_size):
+            done += len(_analyze_batch(ids[start : start + batch_size]))
+    finally:
+        if quick:
+            _session_commits(wait=True)
+    return done
+
+
+def _session_commits(*, wait: bool) -> None:
+    # For a whole backlog at once (see index._commit_without_waiting); RESET restores the
+    # server's setting for whatever the connection runs next.
+    with connection.cursor() as cursor:
+        cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
+
+
+def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
+    rows = list(Claim.objects.filter(pk__in=ids).values_list("pk", "text", "status"))
+    merged = [pk for pk, _, status in rows if status == ClaimStatus.MERGED]
+    if merged:
+        claims_unindex(claim_ids=merged)
+        Claim.objects.filter(pk__in=merged).update(analysis_state=AnalysisState.DONE)
+    texts = {pk: text for pk, text, status in rows if status != ClaimStatus.MERGED}
+    if not texts:
+        return {}
+    order = [pk for pk in dict.fromkeys(ids) if pk in texts]
+    features = {pk: features_of(pk, texts[pk]) for pk in order}
+    index_write({pk: postings_of(f) for pk, f in features.items()})
+    limits = thresholds()
+    ranked = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
+    postings = postings_for(cid for found in ranked.values() for cid, _ in found)
+    # Candidates that cannot reach a flag are neither fetched nor analysed: most of the time
+    # the best-ranked claims merely share a few words with the analysed one.
+    candidates = {
+        pk: [
+            cid
+            for cid, _ in ranked[pk]
+            if cid in postings and could_flag(features[pk], postings[cid], limits)
+        ]
+        for pk in order
+    }
+    # The semantic tier adds neighbours in meaning that share too few words to be ranked.
+    similarities = {pk: _semantic_neighbours(pk, texts[pk]) for pk in order}
+    for pk in order:
+        listed = set(candidates[pk])
+        candidates[pk] += [cid for cid in similarities[pk] if cid not in listed]
+    wanted = {cid for cids in candidates.values() for cid in cids} - set(texts)
+    others = dict(Claim.objects.filter(pk__in=wanted).values_list("pk", "text")) if wanted else {}
+    others.update(texts)
+    involved = [cid for cids in candidates.values() for cid in cids]
+    ratings = _published_ratings([*order, *involved]) if involved else {}
+    found = {
+        pk: _findings(
+            pk, features[pk], texts[pk], candidates[pk], others, similarities[pk], ratings, limits
+        )
+        for pk in order
+    }
+    with transaction.atomic():
+        _commit_without_waiting()
+        flags = flags_store(order=order, found=found)
+        Claim.objects.filter(pk__in=order).update(
+            analysis_state=AnalysisState.DONE,
+            analysed_at=timezone.now(),
+            analysed_engine=engine.ENGINE_VERSION,
+        )
+    return flags
+
+
+def _findings(
+    claim_id: int,
+    features: engine.ClaimFeatures,
+    text: str,
+    candidates: list[int],
+    texts: dict[int, str],
+    similarities: dict[int, float],
+    ratings: dict[int, str],
+    limits: engine.Thresholds,
+) -> Found:
+    found: Found = {}
+    for other_id in candidates:
+        other_text = texts.get(other_id)
+        if other_text is None:
+            continue  # deleted since it was ranked
+        result, method = pair_compare(
+            features,
+            features_of(other_id, other_text),
+            similarity=similarities.get(other_id),
+            thresholds=limits,
+        )
+        pair = (min(claim_id, other_id), max(claim_id, other_id))
+        key_text = text_key(*(text if pk == claim_id else other_text for pk in pair))
+        if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
+            found[(*pair, result.label)] = {
+                "score": round(result.score, 4),
+                "method": method,
+                "reasons": list(result.reasons),
+                "details": result.details,
+                "text_key": key_text,
+            }
+        mine, theirs = ratings.get(claim_id), ratings.get(other_id)
+        if result.label == FlagKind.REPEAT and mine and theirs and mine != theirs:
+            found[(*pair, FlagKind.CONFLICT)] = {
+                "score": round(result.score, 4),
+                "method": "verdict",
+                "reasons": [
+                    *result.reasons,
+                    f"The claims repeat each other but their published ratings differ: "
+                    f"{mine} vs {theirs}.",
+                ],
+                "details": result.details,
+                "text_key": key_text,
+            }
+    return found
+
+
+def _published_ratings(ids: list[int]) -> dict[int, str]:
+    return dict(
+        Verdict.objects.filter(claim_id__in=set(ids), state=VerdictState.PUBLISHED).values_list(
+            "claim_id", "rating"
+        )
+    )
+
+
+def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:
+    """Claims left pending longer than ``stale_after`` (a lost or failed message), failed
+    ones, and claims analysed by an older engine version."""
+    cutoff = timezone.now() - stale_after
+    return list(
+        Claim.objects.exclude(status=ClaimStatus.MERGED)
+        .filter(
+            Q(analysis_state=AnalysisState.PENDING)
+            & (Q(analysis_requested_at__lt=cutoff) | Q(analysis_requested_at__isnull=True))
+            | Q(analysis_state=AnalysisState.FAILED)
+            | (Q(analysis_state=AnalysisState.DONE) & ~Q(analysed_engine=engine.ENGINE_VERSION))
+        )
+        .values_list("pk", flat=True)[:5000]
+    )
+
+
+def semantic_enabled() -> bool:
+    """Whether analysis uses sentence embeddings (``MATCHING_SEMANTIC``, extra installed)."""
+    mode = settings.MATCHING_SEMANTIC
+    if mode == "off" or not semantic.available():
+        return False
+    return mode == "on" or not settings.CELERY_TASK_ALWAYS_EAGER
+
+
+def _semantic_neighbours(claim_id: int, text: str) -> dict[int, float]:
+    if not semantic_enabled():
+        return {}
+    embedding = claim_embed(claim=Claim(pk=claim_id, text=text))
+    if embedding is None:
+        return {}
+    return {
+        other_id: cosine
+        for other_id, cosine in semantic_candidates(
+            vector=embedding_vector(embedding), exclude_id=claim_id, k=CANDIDATES
+        )
+        if cosine >= SEMANTIC_NEIGHBOUR_MIN
+    }
+
+
+def pair_compare(
+    a: engine.ClaimFeatures,
+    b: engine.ClaimFeatures,
+    *,
+    similarity: float | None = None,
+    thresholds: engine.Thresholds | None = None,
+) -> tuple[engine.PairResult, str]:
+    """Classify a pair as analysis does; the method says which tier decided it.
+
+    "semantic" only when the embedding changed the label the words alone give, so editors'
+    decisions (``matching_report``) show what each tier is worth.
+    """
+    lexical = engine.classify(a, b, thresholds=thresholds)
+    if similarity is None:
+        return lexical, "lexical"
+    combined = engine.classify(a, b, similarity=similarity, thresholds=thresholds)
+    return combined, "semantic" if combined.label != lexical.label else "lexical"
+
+
+def pair_similarities(pairs: list[tuple[str, str]]) -> list[float]:
+    """Embedding cosines of text pairs, batch-encoded (evaluation; worker-side only)."""
+    texts = list(dict.fromkeys(text for pair in pairs for text in pair))
+    vectors = dict(zip(texts, semantic.encode(texts), strict=True))
+    return [semantic.cosine(vectors[a], vectors[b]) for a, b in pairs]
+
+
+def claim_ranking(
+    *, text: str, exclude_id: int | None, k: int, semantic_tier: bool
+) -> list[tuple[int, float]]:
+    """The pool ranked for a text, best first: BM25 over the index, fused with the nearest
+    embeddings when ``semantic_tier`` (what ``evaluate_repeats`` measures)."""
+    features = engine.analyze(text)
+    lexical = claim_candidates(features=features, exclude_id=exclude_id, k=k)
+    if not semantic_tier:
+        return lexical
+    vector = semantic.encode([text])[0]
+    nearest = semantic_candidates(vector=vector, exclude_id=exclude_id, k=k)
+    fused = semantic.fuse_rankings(lexical, nearest, k=k)
+    return [(int(claim_id), score) for claim_id, score in fused]  # type: ignore[call-overload]
