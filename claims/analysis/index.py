@@ -16,6 +16,7 @@ from claims.engine.features import MAX_INDEX_TERMS
 from claims.engine.normalize import stem
 from claims.models import Claim, ClaimStatus, ClaimTerm
 
+from .sql import fetch
 from .stats import TERM_LENGTH
 
 # (term, count, doc_len, surface, complete): one posting of a claim, as stored.
@@ -97,8 +98,7 @@ def _insert(rows: dict[int, list[Row]]) -> None:
             INSERT INTO {table} (claim_id, term, count, doc_len, surface, complete)
             SELECT * FROM {_UNNEST}
         """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, _columns(rows))
+        fetch(sql, _columns(rows))
         return
     ClaimTerm.objects.bulk_create(
         [
@@ -137,9 +137,7 @@ def _insert_new(rows: dict[int, list[Row]]) -> set[int]:
         RETURNING claim_id
     """  # noqa: S608
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, _columns(rows))
-            return {int(claim_id) for (claim_id,) in cursor.fetchall()}
+        return {int(claim_id) for (claim_id,) in fetch(sql, _columns(rows))}
     except IntegrityError:
         # Another worker indexed one of them meanwhile, or a claim is gone: the careful
         # path below sorts it out claim by claim.

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from claims import engine
@@ -27,7 +27,7 @@ from reviews.models import Verdict, VerdictState
 
 from .flags import Found, flags_store
 from .index import _commit_without_waiting, claims_unindex, index_write, postings_of
-from .retrieval import CANDIDATES, claim_candidates, could_flag, postings_for, rank_many
+from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
 from .stats import features_of
 
 # Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
@@ -109,8 +109,7 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     features = {pk: features_of(pk, texts[pk]) for pk in order}
     index_write({pk: postings_of(f) for pk, f in features.items()})
     limits = thresholds()
-    ranked = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
-    postings = postings_for(cid for found in ranked.values() for cid, _ in found)
+    ranked, postings = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
     # Candidates that cannot reach a flag are neither fetched nor analysed: most of the time
     # the best-ranked claims merely share a few words with the analysed one.
     candidates = {
@@ -126,11 +125,21 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     for pk in order:
         listed = set(candidates[pk])
         candidates[pk] += [cid for cid in similarities[pk] if cid not in listed]
-    wanted = {cid for cids in candidates.values() for cid in cids} - set(texts)
-    others = dict(Claim.objects.filter(pk__in=wanted).values_list("pk", "text")) if wanted else {}
+    involved = {cid for cids in candidates.values() for cid in cids}
+    # The candidates' texts and every published rating involved, in one query.
+    others: dict[int, str] = {}
+    ratings: dict[int, str] = {}
+    if involved:
+        published = Verdict.objects.filter(claim=OuterRef("pk"), state=VerdictState.PUBLISHED)
+        for pk, text, rating in (
+            Claim.objects.filter(pk__in=involved | set(order))
+            .annotate(rating=Subquery(published.values("rating")[:1]))
+            .values_list("pk", "text", "rating")
+        ):
+            others[pk] = text
+            if rating:
+                ratings[pk] = rating
     others.update(texts)
-    involved = [cid for cids in candidates.values() for cid in cids]
-    ratings = _published_ratings([*order, *involved]) if involved else {}
     found = {
         pk: _findings(
             pk, features[pk], texts[pk], candidates[pk], others, similarities[pk], ratings, limits
@@ -193,14 +202,6 @@ def _findings(
                 "text_key": key_text,
             }
     return found
-
-
-def _published_ratings(ids: list[int]) -> dict[int, str]:
-    return dict(
-        Verdict.objects.filter(claim_id__in=set(ids), state=VerdictState.PUBLISHED).values_list(
-            "claim_id", "rating"
-        )
-    )
 
 
 def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:

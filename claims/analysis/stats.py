@@ -19,6 +19,8 @@ from django.db.models import Max
 from claims import engine
 from claims.models import Claim, ClaimStatus, ClaimTerm
 
+from .sql import fetch
+
 # Corpus size and average length change slowly; below SMALL_CORPUS claims they are simply
 # counted every time (cheap, and exact for tests and small desks).
 STATS_TTL_SECONDS = 60.0
@@ -167,9 +169,7 @@ def doc_freqs(terms: list[str], corpus: Corpus) -> dict[str, int]:
                                           LIMIT {cap}) AS c)
             FROM unnest(CAST(%s AS text[])) WITH ORDINALITY AS q(term, i) ORDER BY q.i
         """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [to_count])
-            counts = [int(n) for (n,) in cursor.fetchall()]
+        counts = [int(n) for (n,) in fetch(sql, [to_count])]
     else:
         # SQLite caps the number of result columns; count in slices.
         for start in range(0, len(to_count), 500):

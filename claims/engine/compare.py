@@ -6,6 +6,7 @@ explained on its own.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -49,14 +50,17 @@ class LexicalOverlap:
     predicate_coverage: float = 1.0
 
 
-def _content_terms(f: ClaimFeatures) -> set[str]:
+def _content_terms(f: ClaimFeatures) -> frozenset[str]:
     # Numbers are judged by the quantity and date comparisons, not by spelling
     # (this also drops the posting year of an embedded post).
-    return {t for t in f.terms if not _NUMERIC_RE.fullmatch(t)}
+    return _content_of(f.terms)
 
 
-def _weight(term: str, a: ClaimFeatures, b: ClaimFeatures) -> float:
-    return SUBJECT_WEIGHT if term in a.subject_stems or term in b.subject_stems else 1.0
+# Cached by the term tuple: analysis compares one claim with dozens of candidates, and the
+# same candidates again for the next claim.
+@functools.lru_cache(maxsize=65536)
+def _content_of(terms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(t for t in terms if not _NUMERIC_RE.fullmatch(t))
 
 
 def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
@@ -67,9 +71,13 @@ def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
     """
     ta, tb = _content_terms(a), _content_terms(b)
     shared = ta & tb
-    wa = sum(_weight(t, a, b) for t in ta)
-    wb = sum(_weight(t, a, b) for t in tb)
-    ws = sum(_weight(t, a, b) for t in shared)
+    # Each term weighs 1 and a subject term (of either claim) SUBJECT_WEIGHT: counted with set
+    # intersections rather than term by term, since this runs for every candidate pair.
+    subjects = a.subject_stems | b.subject_stems
+    extra = SUBJECT_WEIGHT - 1.0
+    wa = len(ta) + extra * len(ta & subjects)
+    wb = len(tb) + extra * len(tb & subjects)
+    ws = len(shared) + extra * len(shared & subjects)
     if not wa or not wb:
         return LexicalOverlap(
             0.0, 0.0, 0.0, frozenset(shared), frozenset(ta - tb), frozenset(tb - ta)
@@ -78,7 +86,6 @@ def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
     coverage = ws / min(wa, wb)
     score = 0.5 * dice + 0.5 * coverage
     light, heavy = (ta, tb) if wa <= wb else (tb, ta)
-    subjects = a.subject_stems | b.subject_stems
     predicate = {t for t in light if t not in subjects}
     predicate_coverage = len(predicate & heavy) / len(predicate) if predicate else 1.0
     return LexicalOverlap(

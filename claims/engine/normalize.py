@@ -200,6 +200,7 @@ def is_number(word: str) -> bool:
     return bool(re.fullmatch(r"\d+(?:[.,]\d+)*", word))
 
 
+@functools.lru_cache(maxsize=65536)
 def is_identifier(word: str) -> bool:
     """True for model-style codes that mix letters and digits ("910c", "h100", "qwen3")."""
     has_digit = any(ch.isdigit() for ch in word)

@@ -11,6 +11,7 @@ hub switched to offline mode first: a worker must never download a model at run 
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import threading
@@ -42,6 +43,9 @@ _lock = threading.Lock()
 _model: Any = None
 
 
+# Cached: analysis asks for every claim, and installed packages do not change while a
+# process runs.
+@functools.lru_cache(maxsize=1)
 def unavailable_reason() -> str:
     """Why the semantic tier cannot run here ("" when it can)."""
     missing = [name for name in _REQUIRED if importlib.util.find_spec(name) is None]
