@@ -56,11 +56,12 @@ class Receiver:
 class ScriptedDNS:
     """Stands in for ``socket.getaddrinfo``: names in ``answers`` resolve to the addresses
     listed, one per lookup (the last one repeats), like a hostile DNS server changing its
-    answer; every other name resolves for real. ``lookups`` records each name asked for."""
+    answer; None means the name does not resolve. Every other name resolves for real.
+    ``lookups`` records each name asked for."""
 
     def __init__(self):
         self.real = socket.getaddrinfo
-        self.answers: dict[str, list[str]] = {}
+        self.answers: dict[str, list[str | None]] = {}
         self.lookups: list[str] = []
 
     def __call__(self, host, port, *args, **kwargs):
@@ -68,7 +69,10 @@ class ScriptedDNS:
         self.lookups.append(name)
         queue = self.answers.get(name)
         if queue:
-            name = queue.pop(0) if len(queue) > 1 else queue[0]
+            answer = queue.pop(0) if len(queue) > 1 else queue[0]
+            if answer is None:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            name = answer
         return self.real(name, port, *args, **kwargs)
 
 
