@@ -117,10 +117,10 @@ def post_pinned(
     body: str,
     headers: dict[str, str],
     timeout: float,
-    verify: ssl.SSLContext | bool = True,
+    verify: ssl.SSLContext | None = None,
 ) -> int:
     """POST to the target's checked address and return the status code; redirects are not
-    followed, and the response body is not read.
+    followed, and the response body is not read. ``verify`` replaces the default CA bundle.
 
     The URL's host is replaced by the pinned address, while the Host header and the TLS server
     name (SNI, and the name the certificate must match) stay the original host name, so an
@@ -129,8 +129,10 @@ def post_pinned(
     host = target.url.raw_host.decode("ascii")
     extensions = {} if _is_ip(host) else {"sni_hostname": host}
     # trust_env=False: a proxy from the environment would resolve the name itself, unchecked.
+    # The CA bundle from SSL_CERT_FILE / SSL_CERT_DIR (else certifi's) is still honoured.
+    context = verify or httpx.create_ssl_context(trust_env=True)
     with httpx.Client(
-        verify=verify, timeout=timeout, follow_redirects=False, trust_env=False
+        verify=context, timeout=timeout, follow_redirects=False, trust_env=False
     ) as client:
         request = client.build_request(
             "POST",

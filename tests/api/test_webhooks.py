@@ -7,14 +7,24 @@ import datetime as dt
 import json
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from reviews.models import DeliveryStatus, VerdictState, WebhookDelivery, WebhookEndpoint
+from reviews.models import (
+    ChangeKind,
+    DeliveryStatus,
+    ReviewChange,
+    VerdictState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from reviews.services import verdict_correct, verdict_publish, verdict_retract
 from reviews.tasks import deliver_due_webhooks
+from reviews.webhook_services import enqueue_deliveries
 from reviews.webhooks import MAX_ATTEMPTS, retry_delay, retry_schedule
 from tests.api.conftest import make_review
 from tests.api.webhook_helpers import (
@@ -299,3 +309,24 @@ def test_a_retraction_is_a_tombstone(
         "retraction_reason": "Source withdrawn.",
     }
     assert payload["timestamp"] == payload["data"]["retracted_at"]
+
+
+def test_the_outbox_costs_the_same_queries_whatever_the_review_or_the_endpoints(
+    publisher_client, django_capture_on_commit_callbacks
+):
+    def outbox_queries(review):
+        change = ReviewChange.objects.create(
+            verdict=review, kind=ChangeKind.PUBLISHED, version=review.version
+        )
+        with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as ctx:
+            deliveries = enqueue_deliveries(change)
+        return len(ctx.captured_queries), len(deliveries)
+
+    register(publisher_client, "https://93.184.215.14/a")
+    small = outbox_queries(make_review(tags=(), appearances=1, evidence=1))
+    for name in "bc":
+        register(publisher_client, f"https://93.184.215.14/{name}")
+    large = outbox_queries(make_review(tags=("a", "b", "c"), appearances=5, evidence=5))
+    # endpoints, the review with claim and claimant, tags, appearances, evidence, the insert
+    assert small == (6, 1)
+    assert large == (6, 3)

@@ -22,7 +22,7 @@ class Receiver:
     ``location`` the Location header sent with it."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
-        self.received = []
+        self.received: list[tuple[dict[str, str], bytes, int]] = []
         self.answer = 200
         self.location = ""
         receiver = self
