@@ -9,7 +9,6 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.test import override_settings
 from django.urls import reverse
 from standardwebhooks import Webhook
 
@@ -24,10 +23,12 @@ KEY_2 = Fernet.generate_key().decode()
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    # Through pytest-django's ``settings`` like the tests' own changes: mixing it with
+    # override_settings would restore them out of order and leak one into later tests.
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
     server = Receiver()
-    with override_settings(WEBHOOKS_ALLOW_PRIVATE=True):
-        yield server
+    yield server
     server.close()
 
 
