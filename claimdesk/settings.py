@@ -11,6 +11,8 @@ Variables (all optional unless said otherwise):
 - ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, tasks run
   in-process after commit and the cache is local memory, so nothing but Python is needed.
 - ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
+- ``WEBHOOK_SECRET_KEYS``: comma-separated Fernet keys for webhook secrets at rest.
+- ``SITE_URL``: absolute base of links in webhook payloads.
 - ``SECURE_SSL_REDIRECT``, ``SECURE_HSTS_SECONDS``, ``CSRF_TRUSTED_ORIGINS``, ``LOG_LEVEL``.
 """
 
@@ -309,6 +311,12 @@ CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
 # probe the internal network) unless this is on, for development and tests.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Fernet keys that encrypt webhook signing secrets at rest: the first encrypts, all decrypt
+# (rotation). Empty: a key derived from SECRET_KEY (see reviews/webhook_secrets.py).
+WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS", default=[])
+# Absolute base of the links in webhook payloads (e.g. https://desk.example.org); webhooks are
+# sent outside any request, so there is no host to take it from. Empty: links are paths.
+SITE_URL = env_str("SITE_URL", default="").rstrip("/")
 
 LOGGING = {
     "version": 1,

@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.admin import apply_formset_through_services, report_errors
-from reviews import services
+from reviews import services, webhook_services
 from reviews.models import (
     ApiScope,
     ApiToken,
@@ -263,7 +263,8 @@ class WebhookEndpointAdmin(SimpleHistoryAdmin):
     list_select_related = ("user",)
     search_fields = ("url", "user__username")
     readonly_fields = ("user", "url", "events", "created_at", "disabled_at", "disabled_reason")
-    exclude = ("secret",)
+    # Only ciphertext is stored, and even that stays out of the admin's pages.
+    exclude = ("encrypted_secret",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -323,5 +324,5 @@ class WebhookDeliveryAdmin(admin.ModelAdmin[WebhookDelivery]):
     @admin.action(description="Replay selected deliveries")
     def replay(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
         for delivery in queryset:
-            services.webhook_delivery_replay(actor=request.user, delivery=delivery)
+            webhook_services.webhook_delivery_replay(actor=request.user, delivery=delivery)
         self.message_user(request, f"Replaying {queryset.count()} delivery(ies).", messages.SUCCESS)

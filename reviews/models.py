@@ -394,8 +394,9 @@ class ReviewChange(models.Model):
 class WebhookEndpoint(models.Model):
     """A publisher's URL that receives change events, signed per Standard Webhooks.
 
-    The secret has to be kept in clear: it signs every delivery. It is shown to the publisher
-    only in the response that created the endpoint.
+    The signing secret must be recoverable (it signs every delivery), so it is stored encrypted
+    (Fernet, keys from WEBHOOK_SECRET_KEYS; see reviews/webhook_secrets.py), never in clear. The
+    publisher sees it only in the response that created the endpoint.
     """
 
     user = models.ForeignKey(
@@ -404,20 +405,23 @@ class WebhookEndpoint(models.Model):
     url = models.URLField("URL", max_length=2000)
     # Comma-separated event names (see ChangeKind); few endpoints, matched in Python.
     events = models.CharField(max_length=200)
-    secret = models.CharField(max_length=100, editable=False)
+    encrypted_secret = models.CharField(max_length=300, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
 
-    history = HistoricalRecords(excluded_fields=["secret"])
+    history = HistoricalRecords(excluded_fields=["encrypted_secret"])
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=~Q(events=""), name="webhookendpoint_has_events"),
+            # Every Fernet token starts with its version byte (0x80) and a 64-bit timestamp
+            # whose high bytes are zero until 2106: "gAAAAA" in base64. A plain "whsec_"
+            # secret can never be saved.
             models.CheckConstraint(
-                condition=Q(secret__startswith="whsec_"),  # noqa: S106 - a format, not a secret
-                name="webhookendpoint_secret_format",
+                condition=Q(encrypted_secret__startswith="gAAAAA"),  # noqa: S106 - a format
+                name="webhookendpoint_secret_encrypted",
             ),
         ]
 

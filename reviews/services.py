@@ -7,15 +7,11 @@ draft, corrected while published (a new version), and retracted. Any other move 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import json
 import secrets
-import time
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -33,16 +29,13 @@ from reviews.models import (
     Assignment,
     AssignmentState,
     ChangeKind,
-    DeliveryStatus,
     Evidence,
     ReviewChange,
     Verdict,
     VerdictState,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 from reviews.selectors import TAKEABLE_STATUSES, QueueFilters, ranked_claim_ids, unassigned_claims
+from reviews.webhook_services import enqueue_deliveries
 from sources.models import Source
 from sources.services import source_get_or_create
 
@@ -71,7 +64,7 @@ def _record_change(verdict: Verdict, kind: str) -> ReviewChange:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGE_FEED_LOCK])
     change = ReviewChange.objects.create(verdict=verdict, kind=kind, version=verdict.version)
-    _enqueue_deliveries(change)
+    enqueue_deliveries(change)
     return change
 
 
@@ -544,175 +537,3 @@ def api_token_revoke(*, actor: Actor, api_token: ApiToken) -> bool:
     save_audited(locked, actor=actor, reason="API token revoked", update_fields=["revoked_at"])
     api_token.revoked_at = locked.revoked_at
     return True
-
-
-# Webhooks ------------------------------------------------------------------------------------
-
-# While one attempt is in flight its delivery is leased (pushed into the future) so the sweep
-# does not start a second attempt of it in parallel.
-DELIVERY_LEASE = dt.timedelta(minutes=2)
-
-
-def _enqueue_deliveries(change: ReviewChange) -> list[WebhookDelivery]:
-    """The outbox: one delivery per subscribed endpoint, in the change's own transaction, sent
-    once that commits (and by the periodic sweep should the message be lost)."""
-    from reviews.tasks import deliver_webhook
-    from reviews.webhooks import new_msg_id
-
-    endpoints = [
-        e
-        for e in WebhookEndpoint.objects.filter(disabled_at__isnull=True)
-        if change.kind in e.event_set
-    ]
-    if not endpoints:
-        return []
-    payload = {
-        "type": change.kind,
-        "timestamp": change.created_at.isoformat(),
-        "data": {
-            "change_id": change.pk,
-            "claim_review_id": change.verdict_id,
-            "version": change.version,
-        },
-    }
-    deliveries = WebhookDelivery.objects.bulk_create(
-        [
-            WebhookDelivery(
-                endpoint=endpoint,
-                change=change,
-                msg_id=new_msg_id(),
-                event=change.kind,
-                payload=payload,
-                next_attempt_at=change.created_at,
-            )
-            for endpoint in endpoints
-        ]
-    )
-    for delivery in deliveries:
-        transaction.on_commit(functools.partial(deliver_webhook.delay, delivery.pk))
-    return deliveries
-
-
-@transaction.atomic
-def webhook_endpoint_create(*, actor: Actor, url: str, events: Iterable[str]) -> WebhookEndpoint:
-    """Register a URL for change events; the returned endpoint carries its signing secret."""
-    from reviews.webhooks import UnsafeTarget, check_target, new_secret
-
-    check(actor, Action.WEBHOOK_MANAGE)
-    user = acting_user(actor)
-    if user is None:
-        raise ValidationError({"user": "A webhook endpoint belongs to a signed-in user."})
-    wanted = set(events)
-    if not wanted or wanted - set(ChangeKind.values):
-        raise ValidationError({"events": f"Choose from {', '.join(ChangeKind.values)}."})
-    try:
-        check_target(url)
-    except UnsafeTarget as exc:
-        raise ValidationError({"url": str(exc)}) from None
-    endpoint = WebhookEndpoint(
-        user=user, url=url.strip(), events=",".join(sorted(wanted)), secret=new_secret()
-    )
-    save_audited(endpoint, actor=actor, reason="Webhook endpoint registered")
-    return endpoint
-
-
-@transaction.atomic
-def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
-    check(actor, Action.WEBHOOK_MANAGE, endpoint)
-    endpoint._history_user = acting_user(actor)  # type: ignore[attr-defined]
-    endpoint._change_reason = "Webhook endpoint removed"  # type: ignore[attr-defined]
-    endpoint.delete()
-
-
-@transaction.atomic
-def webhook_delivery_replay(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
-    """Send a delivery again (same ``webhook-id``), with a fresh retry schedule."""
-    from reviews.tasks import deliver_webhook
-
-    check(actor, Action.WEBHOOK_REPLAY, delivery)
-    locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-    locked.status = DeliveryStatus.PENDING
-    locked.attempts = 0
-    locked.next_attempt_at = timezone.now()
-    locked.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(functools.partial(deliver_webhook.delay, locked.pk))
-    return locked
-
-
-def webhook_deliver(*, delivery_id: int) -> str | None:
-    """Make one attempt at a due delivery; returns its status after, or None if it was not due
-    (gone, finished, leased by another worker, or waiting for its next retry)."""
-    import httpx
-
-    from reviews.webhooks import MAX_ATTEMPTS, UnsafeTarget, check_target, retry_delay, sign
-
-    now = timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-    ).update(next_attempt_at=now + DELIVERY_LEASE)
-    if not claimed:
-        return None
-    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
-    endpoint = delivery.endpoint
-    code: int | None = None
-    error = ""
-    started = time.perf_counter()
-    permanent = False
-    if endpoint.disabled_at is not None:
-        error, permanent = f"Endpoint disabled: {endpoint.disabled_reason}", True
-    else:
-        try:
-            check_target(endpoint.url)
-        except UnsafeTarget as exc:
-            error, permanent = f"Refused: {exc}", True
-    if not error:
-        body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True)
-        headers = sign(endpoint.secret, delivery.msg_id, now, body)
-        try:
-            response = httpx.post(
-                endpoint.url,
-                content=body,
-                headers=headers,
-                timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-                follow_redirects=False,
-            )
-            code = response.status_code
-        except httpx.HTTPError as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-    with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery_id)
-        WebhookAttempt.objects.create(
-            delivery=delivery,
-            status_code=code,
-            error=error,
-            duration_ms=round((time.perf_counter() - started) * 1000),
-        )
-        delivery.attempts += 1
-        delivery.last_status_code = code
-        delivery.last_error = error
-        if code is not None and 200 <= code < 300:
-            delivery.status = DeliveryStatus.DELIVERED
-            delivery.delivered_at = timezone.now()
-        elif code == 410:
-            # The receiver says the endpoint is gone for good: stop sending to it.
-            delivery.status = DeliveryStatus.FAILED
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-                disabled_at=timezone.now(), disabled_reason="The receiver answered 410 Gone."
-            )
-        elif permanent or delivery.attempts >= MAX_ATTEMPTS:
-            delivery.status = DeliveryStatus.FAILED
-        else:
-            delivery.next_attempt_at = timezone.now() + retry_delay(delivery.attempts)
-        delivery.save()
-    return delivery.status
-
-
-def webhook_deliveries_due(*, limit: int = 500) -> list[int]:
-    """Ids of pending deliveries whose next attempt is due (for the periodic sweep)."""
-    return list(
-        WebhookDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now()
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )

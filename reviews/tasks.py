@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
 from reviews.queue_stats import queue_stats_rebuild
-from reviews.services import webhook_deliver, webhook_deliveries_due
+from reviews.webhook_services import webhook_deliver, webhook_deliveries_due
 
 log = logging.getLogger(__name__)
 

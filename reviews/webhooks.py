@@ -1,4 +1,5 @@
-"""Webhook mechanics: target address checks, retry schedule, Standard Webhooks signing."""
+"""Webhook mechanics: target address checks and pinned connections, retry schedule, Standard
+Webhooks signing."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import ipaddress
 import random
 import secrets
 import socket
-from urllib.parse import urlsplit
+import ssl
+from dataclasses import dataclass
 
+import httpx
 from django.conf import settings
 from standardwebhooks import Webhook
 
@@ -51,27 +54,105 @@ def retry_schedule() -> dt.timedelta:
     )
 
 
-def check_target(url: str) -> None:
-    """Refuse URLs that are not http(s) or that resolve to private, loopback, link-local or
-    otherwise non-public addresses, unless WEBHOOKS_ALLOW_PRIVATE is on.
+class UnresolvedTarget(UnsafeTarget):
+    """The host name does not resolve (now): refused at registration, retried at delivery."""
 
-    Checked when an endpoint is registered and again before every attempt, since DNS can change.
+
+@dataclass(frozen=True)
+class Target:
+    """A checked webhook URL and the one address it was checked at.
+
+    Deliveries connect to ``address`` rather than resolving the name again: otherwise a hostile
+    DNS server could answer a public address to the check and a private one to the connection
+    a moment later (DNS rebinding).
     """
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise UnsafeTarget("Use an http:// or https:// URL with a host name.")
-    if settings.WEBHOOKS_ALLOW_PRIVATE:
-        return
+
+    url: httpx.URL
+    address: str
+
+
+def resolve_target(url: str) -> Target:
+    """Resolve the URL's host once and check every address it gives; the first becomes the
+    address to connect to.
+
+    Refuses URLs that are not http(s) or that resolve to private, loopback, link-local or
+    otherwise non-public addresses, unless WEBHOOKS_ALLOW_PRIVATE is on (the address is then
+    pinned all the same). Run when an endpoint is registered and before every attempt, since
+    DNS can change.
+    """
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        parsed = httpx.URL(url.strip())
+    except httpx.InvalidURL:
+        raise UnsafeTarget("Use an http:// or https:// URL with a host name.") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise UnsafeTarget("Use an http:// or https:// URL with a host name.")
+    # raw_host is the IDNA (ASCII) form, the one DNS, SNI and the Host header all use.
+    host = parsed.raw_host.decode("ascii")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError):
-        raise UnsafeTarget(f"The host {parts.hostname} does not resolve.") from None
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise UnsafeTarget(
-                f"{parts.hostname} resolves to {address}, a private or reserved address."
-            )
+        raise UnresolvedTarget(f"The host {host} does not resolve.") from None
+    addresses = [str(info[4][0]).split("%")[0] for info in infos]
+    if not addresses:
+        raise UnresolvedTarget(f"The host {host} does not resolve.")
+    if not settings.WEBHOOKS_ALLOW_PRIVATE:
+        for text in addresses:
+            address = ipaddress.ip_address(text)
+            if not address.is_global or address.is_multicast:
+                raise UnsafeTarget(f"{host} resolves to {address}, a private or reserved address.")
+    # Only the first address is tried (the system's preferred order); trying the others in
+    # turn would be friendlier to dual-stack hosts, but every one of them was checked anyway.
+    return Target(url=parsed, address=addresses[0])
+
+
+def check_target(url: str) -> None:
+    """Refuse a URL webhooks must not reach (see :func:`resolve_target`)."""
+    resolve_target(url)
+
+
+def post_pinned(
+    target: Target,
+    *,
+    body: str,
+    headers: dict[str, str],
+    timeout: float,
+    verify: ssl.SSLContext | None = None,
+) -> int:
+    """POST to the target's checked address and return the status code; redirects are not
+    followed, and the response body is not read. ``verify`` replaces the default CA bundle.
+
+    The URL's host is replaced by the pinned address, while the Host header and the TLS server
+    name (SNI, and the name the certificate must match) stay the original host name, so an
+    HTTPS receiver is verified exactly as if its name had been resolved on connect.
+    """
+    host = target.url.raw_host.decode("ascii")
+    extensions = {} if _is_ip(host) else {"sni_hostname": host}
+    # trust_env=False: a proxy from the environment would resolve the name itself, unchecked.
+    # The CA bundle from SSL_CERT_FILE / SSL_CERT_DIR (else certifi's) is still honoured.
+    context = verify or httpx.create_ssl_context(trust_env=True)
+    with httpx.Client(
+        verify=context, timeout=timeout, follow_redirects=False, trust_env=False
+    ) as client:
+        request = client.build_request(
+            "POST",
+            target.url.copy_with(host=target.address),
+            content=body.encode(),
+            headers={**headers, "host": target.url.netloc.decode("ascii")},
+            extensions=extensions,
+        )
+        # A receiver may answer with any amount of data; only the status line matters.
+        response = client.send(request, stream=True)
+        response.close()
+        return response.status_code
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def sign(secret: str, msg_id: str, timestamp: dt.datetime, body: str) -> dict[str, str]:

@@ -33,12 +33,13 @@ WORST_RATING = min(RATING_VALUES.values())
 
 
 def review_url(verdict: Verdict, request: Any) -> str:
-    """The review's public address: the configured page, else the API's own URL for it."""
+    """The review's public address: the configured page, else the API's own URL for it
+    (absolute from the request, or from SITE_URL outside one, as in webhook payloads)."""
     template = settings.CLAIMREVIEW_URL_TEMPLATE
     if template:
         return str(template).replace("{id}", str(verdict.pk))
     path = reverse("api:claimreview-detail", kwargs={"pk": verdict.pk})
-    return request.build_absolute_uri(path) if request is not None else path
+    return request.build_absolute_uri(path) if request is not None else settings.SITE_URL + path
 
 
 class ReviewedClaimSerializer(serializers.ModelSerializer[Claim]):
@@ -255,7 +256,13 @@ class WebhookEndpointSerializer(serializers.ModelSerializer[WebhookEndpoint]):
 
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
-    secret = serializers.CharField(read_only=True, help_text="Shown once: store it now.")
+    """The registration response: the endpoint and, this once, its signing secret, which the
+    view passes in the context (the database holds only its ciphertext)."""
+
+    secret = serializers.SerializerMethodField(help_text="Shown once: store it now.")
 
     class Meta(WebhookEndpointSerializer.Meta):
         fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+    def get_secret(self, endpoint: WebhookEndpoint) -> str:
+        return str(self.context["secret"])

@@ -38,7 +38,7 @@ from reviews.models import (
     VerdictState,
     WebhookEndpoint,
 )
-from reviews.services import webhook_endpoint_create, webhook_endpoint_delete
+from reviews.webhook_services import webhook_endpoint_create, webhook_endpoint_delete
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
@@ -146,7 +146,7 @@ class WebhookViewSet(
         incoming = WebhookEndpointSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         try:
-            endpoint = webhook_endpoint_create(
+            endpoint, secret = webhook_endpoint_create(
                 actor=request.user,
                 url=incoming.validated_data["url"],
                 events=incoming.validated_data["events"],
@@ -155,7 +155,7 @@ class WebhookViewSet(
             raise ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else exc.messages
             ) from None
-        body = WebhookEndpointCreatedSerializer(endpoint).data
+        body = WebhookEndpointCreatedSerializer(endpoint, context={"secret": secret}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_destroy(self, instance: WebhookEndpoint) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from reviews.services import webhook_endpoint_create
+from reviews.webhook_services import webhook_endpoint_create
 from tests.api.conftest import client_for, issue_token, make_review
 
 # A public address written as an IP, so registering it needs no DNS.
@@ -92,7 +92,7 @@ def objects(publisher):
         format="json",
     )
     assert submitted.status_code == 201
-    endpoint = webhook_endpoint_create(
+    endpoint, _ = webhook_endpoint_create(
         actor=publisher, url=PUBLIC_HOOK, events=["claimreview.published"]
     )
     return {

@@ -1,57 +1,41 @@
-"""Webhooks: registration, the outbox, Standard Webhooks signatures, retries, 410, replay."""
+"""Webhooks: registration, the outbox, Standard Webhooks signatures and payloads, retries, 410,
+replay."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from reviews.models import DeliveryStatus, VerdictState, WebhookDelivery, WebhookEndpoint
-from reviews.services import verdict_publish, verdict_retract
+from reviews.models import (
+    ChangeKind,
+    DeliveryStatus,
+    ReviewChange,
+    VerdictState,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from reviews.services import verdict_correct, verdict_publish, verdict_retract
 from reviews.tasks import deliver_due_webhooks
+from reviews.webhook_services import enqueue_deliveries
 from reviews.webhooks import MAX_ATTEMPTS, retry_delay, retry_schedule
+from tests.api.conftest import make_review
+from tests.api.webhook_helpers import (
+    ALL_EVENTS,
+    HOOKS,
+    Receiver,
+    make_due,
+    publish,
+    register,
+)
 from tests.factories import VerdictFactory
-
-HOOKS = "/api/v1/webhooks/"
-ALL_EVENTS = ["claimreview.published", "claimreview.corrected", "claimreview.retracted"]
-
-
-class Receiver:
-    """A local HTTP server that records what it receives; ``answer`` sets its status code."""
-
-    def __init__(self):
-        self.received = []
-        self.answer = 200
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.received.append((dict(self.headers), body, receiver.answer))
-                self.send_response(receiver.answer)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def delivered(self):
-        return [(h, b) for h, b, status in self.received if status < 300]
 
 
 @pytest.fixture
@@ -60,27 +44,6 @@ def receiver():
     with override_settings(WEBHOOKS_ALLOW_PRIVATE=True):
         yield server
     server.close()
-
-
-def register(client, url, events=ALL_EVENTS):
-    response = client.post(HOOKS, {"url": url, "events": events}, format="json")
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def publish(editor, capture, n=1):
-    verdicts = [VerdictFactory(state=VerdictState.APPROVED) for _ in range(n)]
-    for verdict in verdicts:
-        with capture(execute=True):
-            verdict_publish(actor=editor, verdict=verdict)
-    return verdicts
-
-
-def make_due():
-    """Time passes: every pending delivery's next attempt is now."""
-    WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING).update(
-        next_attempt_at=timezone.now() - dt.timedelta(seconds=1)
-    )
 
 
 def test_registration_returns_the_secret_once(publisher_client):
@@ -129,7 +92,7 @@ def test_a_publication_is_delivered_signed_per_standard_webhooks(
     lowered = {k.lower(): v for k, v in headers.items()}
     payload = Webhook(endpoint["secret"]).verify(body, lowered)
     assert payload["type"] == "claimreview.published"
-    assert payload["data"]["claim_review_id"] == verdict.pk
+    assert payload["data"]["id"] == verdict.pk
     delivery = WebhookDelivery.objects.get()
     assert lowered["webhook-id"] == delivery.msg_id
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
@@ -275,3 +238,95 @@ def test_deleting_an_endpoint_is_for_its_owner(publisher_client, other_publisher
     assert other.delete(f"{HOOKS}{created['id']}/").status_code == 404
     assert publisher_client.delete(f"{HOOKS}{created['id']}/").status_code == 204
     assert not WebhookEndpoint.objects.exists()
+
+
+# Payloads -------------------------------------------------------------------------------------
+
+
+def delivered_payloads(receiver, secret):
+    """The verified payloads the receiver accepted, in order."""
+    return [
+        Webhook(secret).verify(body, {k.lower(): v for k, v in headers.items()})
+        for headers, body in receiver.delivered()
+    ]
+
+
+@override_settings(SITE_URL="http://testserver")
+def test_a_publication_carries_the_review_as_the_api_gives_it_and_its_jsonld_address(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = register(publisher_client, receiver.url, events=["claimreview.published"])
+    verdict = make_review(tags=("health",), appearances=2, evidence=2)
+    verdict.state = VerdictState.APPROVED
+    verdict.published_at = None
+    verdict.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_publish(actor=editor, verdict=verdict)
+    (payload,) = delivered_payloads(receiver, endpoint["secret"])
+    assert set(payload) == {"type", "timestamp", "data"}
+    assert payload["type"] == "claimreview.published"
+    assert dt.datetime.fromisoformat(payload["timestamp"]) <= timezone.now()
+    data = payload["data"]
+    jsonld = data.pop("jsonld_url")
+    detail = publisher_client.get(f"/api/v1/claim-reviews/{verdict.pk}/").json()
+    assert data == detail
+    assert len(data["evidence"]) == 2 and len(data["claim"]["appearances"]) == 2
+    assert jsonld == f"http://testserver/api/v1/claim-reviews/{verdict.pk}/?format=jsonld"
+    claim_review = publisher_client.get(jsonld.removeprefix("http://testserver")).json()
+    assert claim_review["@type"] == "ClaimReview"
+    assert claim_review["url"] == data["url"]
+
+
+def test_a_correction_carries_the_new_version(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = register(publisher_client, receiver.url, events=["claimreview.corrected"])
+    (verdict,) = publish(editor, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_correct(actor=editor, verdict=verdict, note="Fixed a date.", headline="Revised")
+    (payload,) = delivered_payloads(receiver, endpoint["secret"])
+    assert payload["type"] == "claimreview.corrected"
+    assert payload["data"]["version"] == 2
+    assert payload["data"]["headline"] == "Revised"
+    assert payload["data"]["correction_note"] == "Fixed a date."
+
+
+def test_a_retraction_is_a_tombstone(
+    publisher_client, editor, receiver, django_capture_on_commit_callbacks
+):
+    endpoint = register(publisher_client, receiver.url, events=["claimreview.retracted"])
+    (verdict,) = publish(editor, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        verdict_retract(actor=editor, verdict=verdict, reason="Source withdrawn.")
+    (payload,) = delivered_payloads(receiver, endpoint["secret"])
+    assert payload["type"] == "claimreview.retracted"
+    change = verdict.changes.get(kind="claimreview.retracted")
+    assert payload["data"] == {
+        "id": verdict.pk,
+        "claim_id": verdict.claim_id,
+        "version": 1,
+        "retracted_at": change.created_at.isoformat(),
+        "retraction_reason": "Source withdrawn.",
+    }
+    assert payload["timestamp"] == payload["data"]["retracted_at"]
+
+
+def test_the_outbox_costs_the_same_queries_whatever_the_review_or_the_endpoints(
+    publisher_client, django_capture_on_commit_callbacks
+):
+    def outbox_queries(review):
+        change = ReviewChange.objects.create(
+            verdict=review, kind=ChangeKind.PUBLISHED, version=review.version
+        )
+        with django_capture_on_commit_callbacks(), CaptureQueriesContext(connection) as ctx:
+            deliveries = enqueue_deliveries(change)
+        return len(ctx.captured_queries), len(deliveries)
+
+    register(publisher_client, "https://93.184.215.14/a")
+    small = outbox_queries(make_review(tags=(), appearances=1, evidence=1))
+    for name in "bc":
+        register(publisher_client, f"https://93.184.215.14/{name}")
+    large = outbox_queries(make_review(tags=("a", "b", "c"), appearances=5, evidence=5))
+    # endpoints, the review with claim and claimant, tags, appearances, evidence, the insert
+    assert small == (6, 1)
+    assert large == (6, 3)
