@@ -135,6 +135,7 @@ def _rank_sql(source: str, table: str) -> str:
                 PARTITION BY qid ORDER BY score DESC, claim_id DESC) AS rn
             FROM first
         ) AS f WHERE rn <= %s
+        ORDER BY qid, rn
     """  # noqa: S608
 
 
