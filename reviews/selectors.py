@@ -9,7 +9,13 @@ from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 
 from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagStatus
-from claims.selectors import claim_history, claim_list_annotated
+from claims.selectors import (
+    SOURCE_COLUMNS,
+    claim_appearance_rows,
+    claim_history,
+    claim_list_annotated,
+    claim_tag_names,
+)
 from reviews.models import (
     OPEN_ASSIGNMENT_STATES,
     Assignment,
@@ -250,14 +256,6 @@ REVIEW_COLUMNS: tuple[str, ...] = (
     "claim__claimant__kind",
     "claim__claimant__affiliation",
 )
-SOURCE_COLUMNS: tuple[str, ...] = (
-    "source_id",
-    "source__url",
-    "source__title",
-    "source__outlet",
-    "source__published_on",
-    "source__author",
-)
 
 
 @dataclass
@@ -280,23 +278,10 @@ def claim_review_relations(rows: list[dict[str, Any]]) -> ReviewRelations:
     if not rows:
         return relations
     claim_ids = {row["claim_id"] for row in rows}
-    verdict_ids = {row["id"] for row in rows}
-    tagged = (
-        Claim.tags.through.objects.filter(claim_id__in=claim_ids)
-        .order_by("tag__name")
-        .values_list("claim_id", "tag__name")
-    )
-    for claim_id, name in tagged:
-        relations.tags.setdefault(claim_id, []).append(name)
-    appearances = (
-        Appearance.objects.filter(claim_id__in=claim_ids)
-        .order_by("appeared_on", "id")
-        .values("claim_id", "quote", "appeared_on", "speaker", "stance", *SOURCE_COLUMNS)
-    )
-    for appearance in appearances:
-        relations.appearances.setdefault(appearance["claim_id"], []).append(appearance)
+    relations.tags = claim_tag_names(claim_ids)
+    relations.appearances = claim_appearance_rows(claim_ids)
     evidence = (
-        Evidence.objects.filter(verdict_id__in=verdict_ids)
+        Evidence.objects.filter(verdict_id__in={row["id"] for row in rows})
         .order_by("id")
         .values("verdict_id", "stance", "note", *SOURCE_COLUMNS)
     )

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
 
+from claimdesk.api.representations import iso_date, iso_datetime, source_brief
 from claims.models import ClaimantKind
 from reviews.models import RATING_VALUES, ChangeKind, Rating, Verdict, VerdictState
 from reviews.selectors import REVIEW_COLUMNS, ReviewRelations, claim_review_relations
@@ -27,38 +27,17 @@ WORST_RATING = min(RATING_VALUES.values())
 _PK_PLACEHOLDER = 987654321987
 
 
-def review_url_maker(request: Any) -> Callable[[int], str]:
-    """A function giving a review's public address from its id: the configured page, else the
-    API's own URL for it. Reversing and building an absolute URL once per page, not per row."""
+def review_url_maker(request: Any, *, public: bool = True) -> Callable[[int], str]:
+    """A function giving a review's address from its id: the configured public page (unless
+    ``public`` is false), else the API's own URL for it. Reversing and building an absolute
+    URL once per page, not per row."""
     template = settings.CLAIMREVIEW_URL_TEMPLATE
-    if template:
+    if template and public:
         return lambda pk: str(template).replace("{id}", str(pk))
     path = reverse("api:claimreview-detail", kwargs={"pk": _PK_PLACEHOLDER})
     url = request.build_absolute_uri(path) if request is not None else path
     head, _, tail = url.rpartition(str(_PK_PLACEHOLDER))
     return lambda pk: f"{head}{pk}{tail}"
-
-
-def iso_datetime(value: dt.datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: in the current time zone, UTC as ``Z``."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat() if settings.USE_TZ else value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def iso_date(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _source_brief(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["source_id"],
-        "url": row["source__url"],
-        "title": row["source__title"],
-        "outlet": row["source__outlet"],
-        "published_on": iso_date(row["source__published_on"]),
-    }
 
 
 def _appeared_on(appearance: dict[str, Any]) -> dt.date | None:
@@ -140,7 +119,7 @@ class ReviewBuilder:
                 "tags": self.relations.tags.get(claim_id, []),
                 "appearances": [
                     {
-                        "source": _source_brief(a),
+                        "source": source_brief(a),
                         "quote": a["quote"],
                         "appeared_on": iso_date(a["appeared_on"]),
                         "speaker": a["speaker"],
@@ -157,7 +136,7 @@ class ReviewBuilder:
             "headline": row["headline"],
             "explanation": row["explanation"],
             "evidence": [
-                {"source": _source_brief(e), "stance": e["stance"], "note": e["note"]}
+                {"source": source_brief(e), "stance": e["stance"], "note": e["note"]}
                 for e in self.relations.evidence.get(row["id"], [])
             ],
             "version": row["version"],

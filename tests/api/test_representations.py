@@ -11,7 +11,8 @@ from django.test import override_settings
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from claims.models import Appearance
+from claims.api.serializers import ClaimSerializer
+from claims.models import Appearance, Claim
 from reviews.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
@@ -20,7 +21,13 @@ from reviews.api.serializers import (
 from reviews.models import ChangeKind, Evidence, Rating, ReviewChange, Verdict
 from reviews.services import verdict_correct, verdict_retract
 from tests.api.conftest import client_for, issue_token, make_review
-from tests.factories import AppearanceFactory, PublishedVerdictFactory, SourceFactory
+from tests.factories import (
+    AppearanceFactory,
+    ClaimFactory,
+    PublishedVerdictFactory,
+    SourceFactory,
+    VerdictFactory,
+)
 
 LIST = "/api/v1/claim-reviews/"
 
@@ -142,3 +149,29 @@ def test_feed_entries_match_the_serializer(editor, publisher, varied_reviews):
     assert all(
         entry["claim_review"] is None for entry in body if entry["claim_review_id"] == retracted.pk
     )
+
+
+@pytest.mark.parametrize("persona", ["editor", "publisher"])
+def test_claims_list_rows_match_the_serializer(request, persona, varied_reviews):
+    # Claims without any verdict, with a draft only, and without a claimant, besides reviews.
+    ClaimFactory(claimant=None, claim_date=dt.date(2025, 1, 2))
+    VerdictFactory(claim=AppearanceFactory().claim)
+    client = client_for(issue_token(request.getfixturevalue(persona)))
+    body = client.get("/api/v1/claims/", {"page_size": 100}).json()["results"]
+    ids = [row["id"] for row in body]
+    claims = Claim.objects.select_related("claimant").prefetch_related(
+        "tags",
+        Prefetch("appearances", queryset=Appearance.objects.select_related("source")),
+        Prefetch(
+            "verdicts",
+            queryset=Verdict.objects.filter(state="published"),
+            to_attr="published_verdicts",
+        ),
+    )
+    by_id = {claim.pk: claim for claim in claims.filter(pk__in=ids)}
+    expected = ClaimSerializer(
+        [by_id[pk] for pk in ids], many=True, context=serializer_context()
+    ).data
+    assert len(body) == (len(varied_reviews) + 2 if persona == "editor" else len(varied_reviews))
+    assert body == [dict(row) for row in expected]
+    assert sum(row["verdict"] is None for row in body) == (2 if persona == "editor" else 0)
