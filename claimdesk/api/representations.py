@@ -7,18 +7,28 @@ built from ``values()`` rows is the one the serializer would have given.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
 
-def iso_datetime(value: dt.datetime | None) -> str | None:
-    """As DRF's DateTimeField writes it: in the current time zone, UTC as ``Z``."""
-    if value is None:
-        return None
-    text = timezone.localtime(value).isoformat() if settings.USE_TZ else value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+def datetime_writer() -> Callable[[dt.datetime | None], str | None]:
+    """Writes datetimes as DRF's DateTimeField does (in the current time zone, UTC as ``Z``).
+
+    The current time zone is looked up once, when the writer is made for a page: the lookup
+    (a context-local read) cost more than the formatting on pages of a few hundred values.
+    """
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+
+    def write(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        text = (value.astimezone(zone) if zone is not None else value).isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
 
 
 def iso_date(value: dt.date | None) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claimdesk.api.representations import iso_date, iso_datetime, source_brief
+from claimdesk.api.representations import datetime_writer, iso_date, source_brief
 from claims.selectors import claim_appearance_rows, claim_tag_names
 from reviews.api.representations import review_url_maker
 from reviews.models import RATING_VALUES, Rating, Verdict, VerdictState
@@ -42,7 +42,7 @@ def _published_verdicts(claim_ids: set[int]) -> dict[int, dict[str, Any]]:
         .values("id", "claim_id", "rating", "headline")
     )
     for row in rows:
-        latest.setdefault(row["claim_id"], row)
+        latest.setdefault(row["claim_id"], dict(row))
     return latest
 
 
@@ -55,6 +55,7 @@ def claims(request: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     # The brief verdict links to the API's own review, never to a configured public page.
     review_url = review_url_maker(request, public=False)
     labels = {code: str(label) for code, label in Rating.choices}
+    write_datetime = datetime_writer()
     result = []
     for row in rows:
         claim_id = row["id"]
@@ -98,8 +99,8 @@ def claims(request: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     for a in appearances.get(claim_id, [])
                 ],
                 "verdict": brief,
-                "created_at": iso_datetime(row["created_at"]),
-                "updated_at": iso_datetime(row["updated_at"]),
+                "created_at": write_datetime(row["created_at"]),
+                "updated_at": write_datetime(row["updated_at"]),
             }
         )
     return result

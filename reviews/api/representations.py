@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from claimdesk.api.representations import iso_date, iso_datetime, source_brief
+from claimdesk.api.representations import datetime_writer, iso_date, source_brief
 from claims.models import ClaimantKind
 from reviews.models import RATING_VALUES, ChangeKind, Rating, Verdict, VerdictState
 from reviews.selectors import REVIEW_COLUMNS, ReviewRelations, claim_review_relations
@@ -90,6 +90,7 @@ class ReviewBuilder:
         self.author = author
         # Once per page: each Rating(...).label goes through the enum and a lazy translation.
         self.labels = {code: str(label) for code, label in Rating.choices}
+        self.datetime = datetime_writer()
 
     @classmethod
     def for_rows(cls, request: Any, rows: list[dict[str, Any]]) -> ReviewBuilder:
@@ -140,9 +141,9 @@ class ReviewBuilder:
                 for e in self.relations.evidence.get(row["id"], [])
             ],
             "version": row["version"],
-            "published_at": iso_datetime(row["published_at"]),
-            "updated_at": iso_datetime(row["updated_at"]),
-            "corrected_at": iso_datetime(row["corrected_at"]),
+            "published_at": self.datetime(row["published_at"]),
+            "updated_at": self.datetime(row["updated_at"]),
+            "corrected_at": self.datetime(row["corrected_at"]),
             "correction_note": row["correction_note"],
         }
 
@@ -230,7 +231,7 @@ def changes(request: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         {
             "id": row["id"],
             "event": row["kind"],
-            "occurred_at": iso_datetime(row["created_at"]),
+            "occurred_at": builder.datetime(row["created_at"]),
             "claim_review_id": row["verdict_id"],
             "version": row["version"],
             "claim_review": built.get(row["verdict_id"]),

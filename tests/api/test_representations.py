@@ -20,6 +20,8 @@ from reviews.api.serializers import (
 )
 from reviews.models import ChangeKind, Evidence, Rating, ReviewChange, Verdict
 from reviews.services import verdict_correct, verdict_retract
+from sources.api.serializers import SourceSerializer
+from sources.models import Source
 from tests.api.conftest import client_for, issue_token, make_review
 from tests.factories import (
     AppearanceFactory,
@@ -175,3 +177,14 @@ def test_claims_list_rows_match_the_serializer(request, persona, varied_reviews)
     assert len(body) == (len(varied_reviews) + 2 if persona == "editor" else len(varied_reviews))
     assert body == [dict(row) for row in expected]
     assert sum(row["verdict"] is None for row in body) == (2 if persona == "editor" else 0)
+
+
+@pytest.mark.parametrize("persona", ["editor", "publisher"])
+def test_sources_list_rows_match_the_serializer(request, persona, varied_reviews):
+    SourceFactory(published_on=None, author="Someone", body="Full text the list never shows.")
+    client = client_for(issue_token(request.getfixturevalue(persona)))
+    body = client.get("/api/v1/sources/", {"page_size": 100}).json()["results"]
+    by_id = Source.objects.in_bulk([row["id"] for row in body])
+    expected = SourceSerializer([by_id[row["id"]] for row in body], many=True).data
+    assert len(body) == Source.objects.count() - (1 if persona == "publisher" else 0) > 5
+    assert body == [dict(row) for row in expected]
