@@ -65,6 +65,15 @@ def roles_of(user: Actor) -> frozenset[str]:
     return cached
 
 
+def remember_roles(user: User, role_names: set[str]) -> None:
+    """Cache the roles an authenticator already read with the user (for the request), so
+    :func:`roles_of` needs no query of its own. ``role_names``: the user's groups among ROLES."""
+    names = set(role_names)
+    if user.is_superuser:
+        names.add(EDITORS)
+    setattr(user, "_claimdesk_roles", frozenset(names))  # noqa: B010 - see roles_of
+
+
 def acting_user(actor: Actor) -> User | None:
     """The signed-in user behind an actor, or None for the system and anonymous users."""
     return actor if isinstance(actor, User) and actor.is_authenticated else None

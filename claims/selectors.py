@@ -136,3 +136,50 @@ def flag_decision_report(*, since: datetime.datetime | None = None) -> list[dict
 def _share(confirmed: int, dismissed: int) -> float | None:
     decided = confirmed + dismissed
     return round(confirmed / decided, 4) if decided else None
+
+
+# --- Claims' tags and appearances for the publisher API, read as plain rows. ---------------
+# The API's list pages read these with values() keyed by claim id rather than through
+# prefetch_related: building model instances and per-row related managers for a 50-row page
+# cost more than the SQL (see reviews.api.representations).
+
+# A source as an appearance or evidence row carries it (joined in the same query).
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "source_id",
+    "source__url",
+    "source__title",
+    "source__outlet",
+    "source__published_on",
+    "source__author",
+)
+
+
+def claim_tag_names(claim_ids: set[int]) -> dict[int, list[str]]:
+    """Each claim's tag names, by name (the order Tag's Meta gives); one query, none if empty."""
+    names: dict[int, list[str]] = {}
+    if not claim_ids:
+        return names
+    rows = (
+        Claim.tags.through.objects.filter(claim_id__in=claim_ids)
+        .order_by("tag__name")
+        .values_list("claim_id", "tag__name")
+    )
+    for claim_id, name in rows:
+        names.setdefault(claim_id, []).append(name)
+    return names
+
+
+def claim_appearance_rows(claim_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each claim's appearances with their sources (``SOURCE_COLUMNS``), in Appearance's order
+    (date, then id); one query, none if empty."""
+    appearances: dict[int, list[dict[str, Any]]] = {}
+    if not claim_ids:
+        return appearances
+    rows = (
+        Appearance.objects.filter(claim_id__in=claim_ids)
+        .order_by("appeared_on", "id")
+        .values("claim_id", "quote", "appeared_on", "speaker", "stance", *SOURCE_COLUMNS)
+    )
+    for row in rows:
+        appearances.setdefault(row["claim_id"], []).append(row)
+    return appearances

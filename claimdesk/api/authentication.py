@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import (
@@ -16,7 +17,8 @@ from rest_framework.authentication import (
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
-from claimdesk.permissions import is_staff_member
+from claimdesk.permissions import is_staff_member, remember_roles
+from claims.roles import ROLES
 from reviews.models import ApiToken
 from reviews.services import api_token_digest
 
@@ -39,13 +41,24 @@ class BearerTokenAuthentication(BaseAuthentication):
             token = parts[1].decode("ascii")
         except UnicodeDecodeError:
             raise AuthenticationFailed("Invalid token.") from None
+        # The user's roles come in the same query (one EXISTS per role): every request needs
+        # them for its permission check, and a second round trip cost as much as this one.
+        roles = {
+            f"has_role_{i}": Exists(Group.objects.filter(user=OuterRef("user"), name=role))
+            for i, role in enumerate(ROLES)
+        }
         api_token = (
             ApiToken.objects.select_related("user")
+            .annotate(**roles)
             .filter(token_hash=api_token_digest(token))
             .first()
         )
         if api_token is None or api_token.revoked_at is not None or not api_token.user.is_active:
             raise AuthenticationFailed("Invalid or revoked token.")
+        remember_roles(
+            api_token.user,
+            {role for i, role in enumerate(ROLES) if getattr(api_token, f"has_role_{i}")},
+        )
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)

@@ -72,6 +72,11 @@ class Pagination(PageNumberPagination):
         }
 
 
+def _row_id(row: Any) -> int:
+    """A row's id, whether the view paginated model instances or ``values()`` dicts."""
+    return int(row["id"] if isinstance(row, dict) else row.pk)
+
+
 class SequencePagination(BasePagination):
     """Keyset pagination over a monotonic id for sync feeds: ``?after=<id>``.
 
@@ -103,7 +108,7 @@ class SequencePagination(BasePagination):
         return self.rows
 
     def get_paginated_response(self, data: Any) -> Response:
-        last = self.rows[-1].pk if self.rows else self.after
+        last = _row_id(self.rows[-1]) if self.rows else self.after
         url = replace_query_param(self.request.build_absolute_uri(), "after", last)
         return Response({"next": url, "has_more": self.has_more, "results": data})
 

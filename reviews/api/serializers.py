@@ -1,12 +1,13 @@
 """Published verdicts as claim reviews: plain JSON, and schema.org ClaimReview JSON-LD.
 
 Both expect the claim, claimant, tags, appearances (with sources) and evidence (with sources)
-loaded by the view, so a page of reviews costs the same number of queries whatever its size.
+loaded by the caller, so a page of reviews costs the same number of queries whatever its size.
+The claim-review and change-feed views answer with ``reviews.api.representations`` (the same
+output from plain rows, faster); these serializers describe the responses in the schema.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -15,9 +16,15 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.api.serializers import AppearanceSerializer, ClaimantSerializer
-from claims.models import Appearance, Claim, ClaimantKind, Tag
+from claims.models import Claim, Tag
+from reviews.api.representations import (
+    BEST_RATING,
+    WORST_RATING,
+    ReviewBuilder,
+    review_relations_of,
+    review_row,
+)
 from reviews.models import (
-    RATING_VALUES,
     ChangeKind,
     Evidence,
     Rating,
@@ -27,9 +34,6 @@ from reviews.models import (
     WebhookEndpoint,
 )
 from sources.api.serializers import SourceBriefSerializer
-
-BEST_RATING = max(RATING_VALUES.values())
-WORST_RATING = min(RATING_VALUES.values())
 
 
 def review_url(verdict: Verdict, request: Any) -> str:
@@ -102,99 +106,19 @@ class ClaimReviewSerializer(serializers.ModelSerializer[Verdict]):
         return review_url(verdict, self.context.get("request"))
 
 
-def _appeared_on(appearance: Appearance) -> dt.date | None:
-    """When the claim appeared there: the appearance's own date, else the source's."""
-    return appearance.appeared_on or appearance.source.published_on
-
-
-def _creative_work(appearance: Appearance) -> dict[str, Any]:
-    source = appearance.source
-    work: dict[str, Any] = {"@type": "CreativeWork", "headline": source.title}
-    if source.url:
-        work["url"] = source.url
-    appeared_on = _appeared_on(appearance)
-    if appeared_on:
-        work["datePublished"] = appeared_on.isoformat()
-    if source.outlet:
-        work["publisher"] = {"@type": "Organization", "name": source.outlet}
-    return work
-
-
-def _claim_author(claim: Claim, first: Appearance | None) -> dict[str, str] | None:
-    """Who made the claim: its claimant; for claims nobody was named for, whoever published it
-    first (the speaker, the source's author or its outlet), as Google asks for an author."""
-    if claim.claimant is not None:
-        kind = "Person" if claim.claimant.kind == ClaimantKind.PERSON else "Organization"
-        return {"@type": kind, "name": claim.claimant.name}
-    if first is None:
-        return None
-    if first.speaker:
-        return {"@type": "Person", "name": first.speaker}
-    if first.source.author:
-        return {"@type": "Person", "name": first.source.author}
-    if first.source.outlet:
-        return {"@type": "Organization", "name": first.source.outlet}
-    return None
-
-
 @extend_schema_field(
     {"type": "object", "description": "A schema.org ClaimReview (JSON-LD).", "properties": {}}
 )
 class ClaimReviewJSONLDSerializer(serializers.BaseSerializer[Verdict]):
-    """schema.org ClaimReview with Google's required and recommended properties."""
+    """schema.org ClaimReview with Google's required and recommended properties.
+
+    Built by ``reviews.api.representations`` (the one JSON-LD implementation, which the list
+    endpoints call on plain rows); this adapts a prefetched instance to it.
+    """
 
     def to_representation(self, verdict: Verdict) -> dict[str, Any]:
-        claim = verdict.claim
-        author: dict[str, Any] = {"@type": "Organization", "name": settings.CLAIMREVIEW_AUTHOR_NAME}
-        if settings.CLAIMREVIEW_AUTHOR_URL:
-            author["url"] = settings.CLAIMREVIEW_AUTHOR_URL
-        rating: dict[str, Any] = {
-            "@type": "Rating",
-            "alternateName": str(Rating(verdict.rating).label),
-        }
-        if verdict.rating_value is not None:
-            rating.update(
-                ratingValue=verdict.rating_value, bestRating=BEST_RATING, worstRating=WORST_RATING
-            )
-        appearances = list(claim.appearances.all())
-        item: dict[str, Any] = {"@type": "Claim", "text": claim.text}
-        dated = [a for a in appearances if _appeared_on(a)]
-        first = (
-            min(dated, key=lambda a: _appeared_on(a) or dt.date.max)
-            if dated
-            else (appearances[0] if appearances else None)
-        )
-        first_date = claim.claim_date or (_appeared_on(first) if first is not None else None)
-        claim_author = _claim_author(claim, first)
-        if claim_author is not None:
-            item["author"] = claim_author
-        if first_date:
-            item["datePublished"] = first_date.isoformat()
-        if first is not None:
-            item["appearance"] = [_creative_work(a) for a in appearances]
-            item["firstAppearance"] = _creative_work(first)
-        review: dict[str, Any] = {
-            "@context": "https://schema.org",
-            "@type": "ClaimReview",
-            "url": review_url(verdict, self.context.get("request")),
-            "claimReviewed": verdict.headline,
-            "reviewBody": verdict.explanation,
-            "author": author,
-            "reviewRating": rating,
-            "itemReviewed": item,
-            "inLanguage": claim.language,
-            "datePublished": verdict.published_at.date().isoformat()
-            if verdict.published_at
-            else None,
-            "dateModified": verdict.updated_at.isoformat(),
-        }
-        if verdict.corrected_at is not None:
-            review["correction"] = {
-                "@type": "CorrectionComment",
-                "text": verdict.correction_note,
-                "datePublished": verdict.corrected_at.isoformat(),
-            }
-        return review
+        builder = ReviewBuilder(self.context.get("request"), review_relations_of(verdict))
+        return builder.jsonld(review_row(verdict))
 
 
 class ReviewChangeSerializer(serializers.ModelSerializer[ReviewChange]):

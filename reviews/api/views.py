@@ -7,10 +7,11 @@ from typing import Any
 import django_filters
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,7 +22,7 @@ from claimdesk.api.filters import UpdatedSinceFilter
 from claimdesk.api.pagination import SequencePagination
 from claimdesk.api.renderers import JSONLDRenderer
 from claimdesk.permissions import Action
-from claims.models import Appearance
+from reviews.api.representations import CHANGE_COLUMNS, changes, claim_reviews
 from reviews.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
@@ -31,13 +32,13 @@ from reviews.api.serializers import (
 )
 from reviews.models import (
     ApiScope,
-    Evidence,
     Rating,
     ReviewChange,
     Verdict,
     VerdictState,
     WebhookEndpoint,
 )
+from reviews.selectors import REVIEW_COLUMNS
 from reviews.webhook_services import webhook_endpoint_create, webhook_endpoint_delete
 
 
@@ -70,16 +71,9 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     desk through the API. ``Accept: application/ld+json`` or ``?format=jsonld`` gives
     schema.org ClaimReview."""
 
-    queryset = (
-        Verdict.objects.filter(state=VerdictState.PUBLISHED)
-        .select_related("claim__claimant")
-        .prefetch_related(
-            "claim__tags",
-            Prefetch("claim__appearances", queryset=Appearance.objects.select_related("source")),
-            Prefetch("evidence", queryset=Evidence.objects.select_related("source")),
-        )
-        .order_by("-published_at", "-id")
-    )
+    # Rows are read with values() and built into dicts (reviews.api.representations); the
+    # serializers describe them in the schema.
+    queryset = Verdict.objects.filter(state=VerdictState.PUBLISHED).order_by("-published_at", "-id")
     filterset_class = ClaimReviewFilter
     renderer_classes = [JSONRenderer, JSONLDRenderer]
 
@@ -89,6 +83,22 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         return ClaimReviewJSONLDSerializer if self.wants_jsonld() else ClaimReviewSerializer
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = self.filter_queryset(self.get_queryset()).values(*REVIEW_COLUMNS)
+        page = self.paginate_queryset(rows)
+        body = claim_reviews(
+            request, list(rows) if page is None else page, jsonld=self.wants_jsonld()
+        )
+        return Response(body) if page is None else self.get_paginated_response(body)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rows = self.filter_queryset(self.get_queryset()).values(*REVIEW_COLUMNS)
+        row = get_object_or_404(rows, pk=kwargs["pk"])
+        # The rule table decides on the row's values as it would on the instance (reading a
+        # published review needs no more than the API_READ the request already passed).
+        self.check_object_permissions(request, row)
+        return Response(claim_reviews(request, [row], jsonld=self.wants_jsonld())[0])
+
 
 class ChangeViewSet(mixins.ListModelMixin, ScopedViewSet[ReviewChange]):
     """The change feed: every publication, correction and retraction, in order.
@@ -96,19 +106,21 @@ class ChangeViewSet(mixins.ListModelMixin, ScopedViewSet[ReviewChange]):
     Follow ``next`` (``?after=<id>``) to sync; store it and poll it later for newer changes.
     """
 
-    queryset = ReviewChange.objects.select_related("verdict__claim__claimant").prefetch_related(
-        "verdict__claim__tags",
-        Prefetch(
-            "verdict__claim__appearances", queryset=Appearance.objects.select_related("source")
-        ),
-        Prefetch("verdict__evidence", queryset=Evidence.objects.select_related("source")),
-    )
+    queryset = ReviewChange.objects.all()
     serializer_class = ReviewChangeSerializer
     pagination_class = SequencePagination
     filter_backends: list[Any] = []
 
     def for_publisher(self, queryset: QuerySet[ReviewChange], user: User) -> QuerySet[ReviewChange]:
         return queryset
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # One query for the changes with their verdicts, claims and claimants, and three for
+        # the published reviews' relations, read as plain rows (see representations).
+        rows = self.filter_queryset(self.get_queryset()).values(*CHANGE_COLUMNS)
+        page = self.paginate_queryset(rows)
+        assert page is not None, "the change feed is always paginated"
+        return self.get_paginated_response(changes(request, page))
 
 
 class WebhookViewSet(

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.contrib.auth.models import User
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from rest_framework import mixins
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from claimdesk.api.base import ScopedViewSet
 from claimdesk.api.filters import UpdatedSinceFilter
 from claims.models import Appearance
 from reviews.models import Evidence, VerdictState
+from sources.api.representations import SOURCE_LIST_COLUMNS, sources
 from sources.api.serializers import SourceSerializer
 from sources.models import Source, SourceKind
 
@@ -37,6 +42,13 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     queryset = Source.objects.order_by("-updated_at", "-id")
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # Plain rows in SourceSerializer's shape (sources.api.representations).
+        rows = self.filter_queryset(self.get_queryset()).values(*SOURCE_LIST_COLUMNS)
+        page = self.paginate_queryset(rows)
+        body = sources(list(rows) if page is None else page)
+        return Response(body) if page is None else self.get_paginated_response(body)
 
     def for_publisher(self, queryset: QuerySet[Source], user: User) -> QuerySet[Source]:
         # Correlated EXISTS, probed per source along the ordering index until the page is full

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from claims.roles import EDITORS
 from reviews.models import ApiToken
 from reviews.services import api_token_create, api_token_revoke
 from tests.api.conftest import client_for, issue_token
@@ -59,6 +61,23 @@ def test_a_deactivated_users_token_stops_working(publisher, review):
     publisher.is_active = False
     publisher.save()
     assert client.get(REVIEWS).status_code == 401
+
+
+def test_role_changes_take_effect_on_the_next_request(publisher, review):
+    # The token lookup reads the caller's roles with the token: nothing is kept across requests.
+    client = client_for(issue_token(publisher))
+    assert client.get("/api/v1/claim-reviews/").status_code == 200
+    publisher.groups.clear()
+    assert client.get("/api/v1/claim-reviews/").status_code == 403
+    publisher.groups.add(Group.objects.get(name=EDITORS))
+    assert client.get("/api/v1/flags/").status_code == 200
+
+
+def test_a_superusers_token_acts_as_an_editor(publisher, review):
+    publisher.groups.clear()
+    publisher.is_superuser = True
+    publisher.save()
+    assert client_for(issue_token(publisher)).get("/api/v1/flags/").status_code == 200
 
 
 def test_a_read_token_cannot_submit(publisher):
