@@ -219,10 +219,12 @@ def postings_for(claim_ids: Iterable[int]) -> dict[int, Posting]:
         table = connection.ops.quote_name(ClaimTerm._meta.db_table)
         # One row per claim with its postings as arrays: the rows arrive already grouped
         # (the unique index is ordered by claim) and are parsed in C, not one by one here.
+        # Terms in a fixed order, so BM25 sums them in the same order every time and a
+        # claim scores the same to the last bit whichever batch it is ranked in.
         sql = f"""
-            SELECT claim_id, array_agg(term), array_agg(count),
-                   array_agg(term) FILTER (WHERE surface <> ''),
-                   string_agg(surface, ' ') FILTER (WHERE surface <> ''),
+            SELECT claim_id, array_agg(term ORDER BY term), array_agg(count ORDER BY term),
+                   array_agg(term ORDER BY term) FILTER (WHERE surface <> ''),
+                   string_agg(surface, ' ' ORDER BY term) FILTER (WHERE surface <> ''),
                    bool_and(complete)
             FROM {table} WHERE claim_id = ANY(CAST(%s AS bigint[]))
             GROUP BY claim_id
@@ -240,9 +242,11 @@ def postings_for(claim_ids: Iterable[int]) -> dict[int, Posting]:
     words: dict[int, list[str]] = {}
     stems: dict[int, set[str]] = {}
     complete: dict[int, bool] = {}
-    for claim_id, term, count, surface, whole in ClaimTerm.objects.filter(
-        claim_id__in=ids
-    ).values_list("claim_id", "term", "count", "surface", "complete"):
+    for claim_id, term, count, surface, whole in (
+        ClaimTerm.objects.filter(claim_id__in=ids)
+        .order_by("claim_id", "term")
+        .values_list("claim_id", "term", "count", "surface", "complete")
+    ):
         terms.setdefault(claim_id, {})[term] = count
         if surface:
             words.setdefault(claim_id, []).extend(surface.split(" "))
