@@ -29,6 +29,7 @@ from .flags import Found, flags_store
 from .index import _commit_without_waiting, claims_unindex, index_write, postings_of
 from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
 from .stats import features_of
+from .timing import stage
 
 # Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
 # different claims on the same topic (two export-control claims, say) around 0.3 to 0.6.
@@ -97,31 +98,36 @@ def _session_commits(*, wait: bool) -> None:
 
 
 def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
-    rows = list(Claim.objects.filter(pk__in=ids).values_list("pk", "text", "status"))
-    merged = [pk for pk, _, status in rows if status == ClaimStatus.MERGED]
-    if merged:
-        claims_unindex(claim_ids=merged)
-        Claim.objects.filter(pk__in=merged).update(analysis_state=AnalysisState.DONE)
+    with stage("read"):
+        rows = list(Claim.objects.filter(pk__in=ids).values_list("pk", "text", "status"))
+        merged = [pk for pk, _, status in rows if status == ClaimStatus.MERGED]
+        if merged:
+            claims_unindex(claim_ids=merged)
+            Claim.objects.filter(pk__in=merged).update(analysis_state=AnalysisState.DONE)
     texts = {pk: text for pk, text, status in rows if status != ClaimStatus.MERGED}
     if not texts:
         return {}
     order = [pk for pk in dict.fromkeys(ids) if pk in texts]
-    features = {pk: features_of(pk, texts[pk]) for pk in order}
-    index_write({pk: postings_of(f) for pk, f in features.items()})
+    with stage("text"):
+        features = {pk: features_of(pk, texts[pk]) for pk in order}
+    with stage("index"):
+        index_write({pk: postings_of(f) for pk, f in features.items()})
     limits = thresholds()
     ranked, postings = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
     # Candidates that cannot reach a flag are neither fetched nor analysed: most of the time
     # the best-ranked claims merely share a few words with the analysed one.
-    candidates = {
-        pk: [
-            cid
-            for cid, _ in ranked[pk]
-            if cid in postings and could_flag(features[pk], postings[cid], limits)
-        ]
-        for pk in order
-    }
+    with stage("precheck"):
+        candidates = {
+            pk: [
+                cid
+                for cid, _ in ranked[pk]
+                if cid in postings and could_flag(features[pk], postings[cid], limits)
+            ]
+            for pk in order
+        }
     # The semantic tier adds neighbours in meaning that share too few words to be ranked.
-    similarities = {pk: _semantic_neighbours(pk, texts[pk]) for pk in order}
+    with stage("semantic"):
+        similarities = {pk: _semantic_neighbours(pk, texts[pk]) for pk in order}
     for pk in order:
         listed = set(candidates[pk])
         candidates[pk] += [cid for cid in similarities[pk] if cid not in listed]
@@ -129,24 +135,33 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     # The candidates' texts and every published rating involved, in one query.
     others: dict[int, str] = {}
     ratings: dict[int, str] = {}
-    if involved:
-        published = Verdict.objects.filter(claim=OuterRef("pk"), state=VerdictState.PUBLISHED)
-        for pk, text, rating in (
-            Claim.objects.filter(pk__in=involved | set(order))
-            .annotate(rating=Subquery(published.values("rating")[:1]))
-            .values_list("pk", "text", "rating")
-        ):
-            others[pk] = text
-            if rating:
-                ratings[pk] = rating
+    with stage("candidates"):
+        if involved:
+            published = Verdict.objects.filter(claim=OuterRef("pk"), state=VerdictState.PUBLISHED)
+            for pk, text, rating in (
+                Claim.objects.filter(pk__in=involved | set(order))
+                .annotate(rating=Subquery(published.values("rating")[:1]))
+                .values_list("pk", "text", "rating")
+            ):
+                others[pk] = text
+                if rating:
+                    ratings[pk] = rating
     others.update(texts)
-    found = {
-        pk: _findings(
-            pk, features[pk], texts[pk], candidates[pk], others, similarities[pk], ratings, limits
-        )
-        for pk in order
-    }
-    with transaction.atomic():
+    with stage("classify"):
+        found = {
+            pk: _findings(
+                pk,
+                features[pk],
+                texts[pk],
+                candidates[pk],
+                others,
+                similarities[pk],
+                ratings,
+                limits,
+            )
+            for pk in order
+        }
+    with stage("flags"), transaction.atomic():
         _commit_without_waiting()
         flags = flags_store(order=order, found=found)
         Claim.objects.filter(pk__in=order).update(

@@ -22,6 +22,7 @@ from claims.models import ClaimTerm
 
 from .sql import fetch
 from .stats import TERM_LENGTH, Corpus, DatabaseStats, corpus_stats, doc_freqs
+from .timing import stage
 
 # How many candidates from the index are classified pair by pair.
 CANDIDATES = 30
@@ -157,7 +158,8 @@ def rank_many(
     )
     if not all_terms:
         return ranked, {}
-    freqs = doc_freqs(all_terms, corpus)
+    with stage("rank.counts"):
+        freqs = doc_freqs(all_terms, corpus)
     prepared = [
         q
         for key, features, exclude in items
@@ -165,10 +167,12 @@ def rank_many(
     ]
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
     shortlists: dict[int, list[int]] = {}
-    for part in _parts(prepared):
-        for qid, claim_id in _run(part, corpus.avg_len, table, k * RERANK_FACTOR):
-            shortlists.setdefault(int(qid), []).append(int(claim_id))
-    postings = postings_for(cid for ids in shortlists.values() for cid in ids)
+    with stage("rank.select"):
+        for part in _parts(prepared):
+            for qid, claim_id in _run(part, corpus.avg_len, table, k * RERANK_FACTOR):
+                shortlists.setdefault(int(qid), []).append(int(claim_id))
+    with stage("rank.postings"):
+        postings = postings_for(cid for ids in shortlists.values() for cid in ids)
     for q in prepared:
         shortlist = [cid for cid in shortlists.get(q.key, ()) if cid in postings]
         best = engine.rank(

@@ -33,6 +33,7 @@ from django.db import DatabaseError, connection, connections
 from django.db.models import F, Q, Value
 
 from claims import analysis, engine
+from claims.analysis import timing
 from claims.benchdb import kept_database, temporary_database
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag
 from claims.tasks import analyze_claims
@@ -349,12 +350,19 @@ class Command(BaseCommand):
         batch = self.plant(targets[queries:], variants)
 
         analysis.analysis_caches_clear()
+        timing.reset()
         latencies: list[float] = []
         for planted in timed:
             t0 = time.perf_counter()
             analysis.claim_analyze(claim_id=planted.claim_id)
             latencies.append((time.perf_counter() - t0) * 1000)
+        # Where the timed analyses spent their time, per claim (claims.analysis.timing).
+        stages = {
+            name: round(seconds * 1000 / max(1, len(timed)), 2)
+            for name, seconds in sorted(timing.totals().items(), key=lambda kv: -kv[1])
+        }
         engine_recall = self.engine_recall(timed, k)
+        self.say("stages, ms per claim: " + ", ".join(f"{n} {v}" for n, v in stages.items()))
         self.say(
             f"engine: {len(timed)} claims, p50 {percentile(latencies, 50):.1f} ms, "
             f"p95 {percentile(latencies, 95):.1f} ms, recall {engine_recall['recall']:.3f}"
@@ -386,6 +394,7 @@ class Command(BaseCommand):
                 "queries": len(timed),
                 "backlog": len(batch_ids),
                 "workers": workers,
+                "stages_ms": stages,
             },
             "trigram": None,
             "build_s": round(built - started, 1),
