@@ -40,3 +40,14 @@ class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
         kwargs.setdefault("lookup_expr", "gte")
         kwargs.setdefault("label", "Changed at or after (ISO 8601)")
         super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number within the database's key range, or a field error (an id past
+    the 64-bit range would otherwise reach the database and fail there as a server error)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        kwargs.setdefault("decimal_places", 0)
+        super().__init__(**kwargs)

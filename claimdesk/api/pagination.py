@@ -31,10 +31,15 @@ class Pagination(PageNumberPagination):
         if not size:
             return None
         raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
+        if not _whole(raw) or int(raw) < 1:
             raise NotFound(self.invalid_page_message.format(page_number=raw, message="not a page"))
         self.number = int(raw)
         offset = (self.number - 1) * size
+        if offset > MAX_ROW:
+            # No table holds that many rows; the database would refuse the offset itself.
+            raise NotFound(
+                self.invalid_page_message.format(page_number=raw, message="past the last page")
+            )
         rows = list(queryset[offset : offset + size + 1])
         if not rows and self.number > 1:
             raise NotFound(
@@ -72,6 +77,15 @@ class Pagination(PageNumberPagination):
         }
 
 
+# The largest id or offset a database column holds (64-bit signed).
+MAX_ROW = 2**63 - 1
+
+
+def _whole(raw: str) -> bool:
+    # ASCII only: str.isdigit() also accepts "²" and other digits int() refuses.
+    return raw.isascii() and raw.isdigit()
+
+
 def _row_id(row: Any) -> int:
     """A row's id, whether the view paginated model instances or ``values()`` dicts."""
     return int(row["id"] if isinstance(row, dict) else row.pk)
@@ -93,9 +107,9 @@ class SequencePagination(BasePagination):
         raw_after = request.query_params.get("after", "0")
         raw_size = request.query_params.get("page_size", str(self.page_size))
         errors: dict[str, str] = {}
-        if not raw_after.isdigit():
+        if not _whole(raw_after) or int(raw_after) > MAX_ROW:
             errors["after"] = "A change id (a whole number, 0 to start)."
-        if not raw_size.isdigit() or not 1 <= int(raw_size) <= self.max_page_size:
+        if not _whole(raw_size) or not 1 <= int(raw_size) <= self.max_page_size:
             errors["page_size"] = f"A whole number from 1 to {self.max_page_size}."
         if errors:
             raise ValidationError(errors)

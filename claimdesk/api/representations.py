@@ -45,3 +45,17 @@ def source_brief(row: dict[str, Any]) -> dict[str, Any]:
         "outlet": row["source__outlet"],
         "published_on": iso_date(row["source__published_on"]),
     }
+
+
+def claimant_brief(row: dict[str, Any], prefix: str = "") -> dict[str, Any] | None:
+    """The claimant of a ``values()`` row as the API shows it, or None; ``prefix`` is the path
+    to the claim ("claim__" on a verdict row)."""
+    claimant_id = row[f"{prefix}claimant_id"]
+    if claimant_id is None:
+        return None
+    return {
+        "id": claimant_id,
+        "name": row[f"{prefix}claimant__name"],
+        "kind": row[f"{prefix}claimant__kind"],
+        "affiliation": row[f"{prefix}claimant__affiliation"],
+    }

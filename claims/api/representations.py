@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claimdesk.api.representations import datetime_writer, iso_date, source_brief
+from claimdesk.api.representations import claimant_brief, datetime_writer, iso_date, source_brief
 from claims.selectors import claim_appearance_rows, claim_tag_names
 from reviews.api.representations import review_url_maker
 from reviews.models import RATING_VALUES, Rating, Verdict, VerdictState
@@ -59,14 +59,7 @@ def claims(request: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     result = []
     for row in rows:
         claim_id = row["id"]
-        claimant = None
-        if row["claimant_id"] is not None:
-            claimant = {
-                "id": row["claimant_id"],
-                "name": row["claimant__name"],
-                "kind": row["claimant__kind"],
-                "affiliation": row["claimant__affiliation"],
-            }
+        claimant = claimant_brief(row)
         verdict = verdicts.get(claim_id)
         brief = None
         if verdict is not None:

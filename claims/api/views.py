@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from claimdesk.api.base import ScopedViewSet
-from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.api.filters import IdFilter, UpdatedSinceFilter
 from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action, is_staff_member
 from claims.api.representations import CLAIM_COLUMNS, claims
@@ -43,7 +43,7 @@ class ClaimFilter(django_filters.FilterSet):
     rating = django_filters.ChoiceFilter(
         choices=Rating.choices, method="filter_rating", label="Published rating"
     )
-    claimant = django_filters.NumberFilter(field_name="claimant", label="Claimant id")
+    claimant = IdFilter(field_name="claimant", label="Claimant id")
     language = django_filters.CharFilter()
     tag = django_filters.CharFilter(field_name="tags__name", label="Tag (slug)")
     status = django_filters.ChoiceFilter(choices=ClaimStatus.choices)
@@ -168,7 +168,7 @@ def _field_errors(exc: DjangoValidationError) -> dict[str, list[str]] | list[str
 class FlagFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=FlagKind.choices)
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices)
-    claim = django_filters.NumberFilter(method="filter_claim", label="Claim id (either side)")
+    claim = IdFilter(method="filter_claim", label="Claim id (either side)")
     updated_since = UpdatedSinceFilter()
 
     class Meta:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
-from claimdesk.api.representations import datetime_writer, iso_date, source_brief
+from claimdesk.api.representations import claimant_brief, datetime_writer, iso_date, source_brief
 from claims.models import ClaimantKind
 from reviews.models import RATING_VALUES, ChangeKind, Rating, Verdict, VerdictState
 from reviews.selectors import REVIEW_COLUMNS, ReviewRelations, claim_review_relations
@@ -99,14 +99,7 @@ class ReviewBuilder:
     def json(self, row: dict[str, Any]) -> dict[str, Any]:
         """The review as ``ClaimReviewSerializer`` describes it."""
         claim_id = row["claim_id"]
-        claimant = None
-        if row["claim__claimant_id"] is not None:
-            claimant = {
-                "id": row["claim__claimant_id"],
-                "name": row["claim__claimant__name"],
-                "kind": row["claim__claimant__kind"],
-                "affiliation": row["claim__claimant__affiliation"],
-            }
+        claimant = claimant_brief(row, "claim__")
         rating = row["rating"]
         return {
             "id": row["id"],

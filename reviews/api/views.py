@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from claimdesk.api.base import ScopedViewSet
-from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.api.filters import IdFilter, UpdatedSinceFilter
 from claimdesk.api.pagination import SequencePagination
 from claimdesk.api.renderers import JSONLDRenderer
 from claimdesk.permissions import Action
@@ -44,7 +44,7 @@ from reviews.webhook_services import webhook_endpoint_create, webhook_endpoint_d
 
 class ClaimReviewFilter(django_filters.FilterSet):
     rating = django_filters.ChoiceFilter(choices=Rating.choices)
-    claimant = django_filters.NumberFilter(field_name="claim__claimant", label="Claimant id")
+    claimant = IdFilter(field_name="claim__claimant", label="Claimant id")
     language = django_filters.CharFilter(field_name="claim__language")
     tag = django_filters.CharFilter(field_name="claim__tags__name", label="Tag (slug)")
     q = django_filters.CharFilter(method="search", label="Text in the claim, headline or body")
@@ -62,9 +62,53 @@ class ClaimReviewFilter(django_filters.FilterSet):
         )
 
 
+# Each representation under its own media type, so clients (and schemathesis) validate JSON-LD
+# answers (``Accept: application/ld+json`` or ``?format=jsonld``) against the JSON-LD shape.
+# The JSON-LD representation is built, not declared field by field, so its schema is written
+# here: what Google requires and recommends, other schema.org properties allowed.
+_JSONLD_REVIEW: dict[str, Any] = {
+    "type": "object",
+    "required": ["@context", "@type", "url", "claimReviewed", "reviewRating", "author"],
+    "properties": {
+        "@context": {"type": "string", "enum": ["https://schema.org"]},
+        "@type": {"type": "string", "enum": ["ClaimReview"]},
+        "url": {"type": "string", "format": "uri"},
+        "claimReviewed": {"type": "string"},
+        "reviewRating": {
+            "type": "object",
+            "required": ["@type", "alternateName"],
+            "properties": {
+                "@type": {"type": "string"},
+                "alternateName": {"type": "string"},
+                "ratingValue": {"type": "integer", "minimum": 1, "maximum": 5},
+                "bestRating": {"type": "integer"},
+                "worstRating": {"type": "integer"},
+            },
+        },
+        "author": {"type": "object"},
+        "itemReviewed": {"type": "object"},
+        "datePublished": {"type": "string"},
+        "dateModified": {"type": "string"},
+    },
+}
+
+
 @extend_schema_view(
-    list=extend_schema(description="Published verdicts, newest first."),
-    retrieve=extend_schema(description="One published verdict."),
+    list=extend_schema(
+        description="Published verdicts, newest first.",
+        responses={
+            (200, "application/json"): ClaimReviewSerializer(many=True),
+            # Paginated by drf-spectacular like the JSON list.
+            (200, "application/ld+json"): _JSONLD_REVIEW,
+        },
+    ),
+    retrieve=extend_schema(
+        description="One published verdict.",
+        responses={
+            (200, "application/json"): ClaimReviewSerializer,
+            (200, "application/ld+json"): _JSONLD_REVIEW,
+        },
+    ),
 )
 class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet[Verdict]):
     """Published verdicts only, for every caller: drafts and retracted verdicts never leave the

@@ -45,3 +45,16 @@ def test_the_schema_describes_pages_without_a_count(db, client):
     page = schema["components"]["schemas"]["PaginatedClaimReviewList"]
     assert set(page["required"]) == {"next", "previous", "results"}
     assert "count" not in page["properties"]
+
+
+def test_numbers_past_the_database_range_are_client_errors(publisher_client, db):
+    make_review()
+    huge = str(10**30)
+    assert publisher_client.get(LIST, {"page": huge}).status_code == 404
+    assert publisher_client.get(LIST, {"page": "²"}).status_code == 404
+    assert publisher_client.get("/api/v1/sources/", {"page": huge}).status_code == 404
+    feed = publisher_client.get("/api/v1/changes/", {"after": huge})
+    assert feed.status_code == 400 and "after" in feed.json()
+    claimant = publisher_client.get(LIST, {"claimant": huge})
+    assert claimant.status_code == 400 and "claimant" in claimant.json()
+    assert publisher_client.get("/api/v1/claims/", {"claimant": huge}).status_code == 400
