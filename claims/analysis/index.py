@@ -50,7 +50,7 @@ def postings_of(features: engine.ClaimFeatures) -> list[Row]:
     ]
 
 
-def _commit_without_waiting() -> None:
+def commit_without_waiting() -> None:
     """Let the current transaction commit without waiting for its WAL flush (PostgreSQL).
 
     Analysis writes only what analysis can write again: postings, flags, the claim's analysis
@@ -122,7 +122,7 @@ def _insert_new(rows: dict[int, list[Row]]) -> set[int]:
 
     A batch of new claims (what analysis mostly sees) then costs one round trip, not a read
     and a transaction. PostgreSQL only, and only outside a transaction: the statement is its
-    own transaction, committed without waiting for the flush (see _commit_without_waiting).
+    own transaction, committed without waiting for the flush (see commit_without_waiting).
     """
     if not rows or connection.vendor != "postgresql" or connection.in_atomic_block:
         return set()
@@ -159,7 +159,7 @@ def index_write(wanted: dict[int, list[Row]]) -> None:
     if not changed:
         return
     with transaction.atomic():
-        _commit_without_waiting()
+        commit_without_waiting()
         ClaimTerm.objects.filter(claim_id__in=[pk for pk in changed if pk in stored]).delete()
         _insert(changed)
 

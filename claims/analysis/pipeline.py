@@ -26,7 +26,7 @@ from claims.semantic_index import claim_embed, embedding_vector, semantic_candid
 from reviews.models import Verdict, VerdictState
 
 from .flags import Found, flags_store
-from .index import _commit_without_waiting, claims_unindex, index_write, postings_of
+from .index import claims_unindex, commit_without_waiting, index_write, postings_of
 from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
 from .stats import features_of
 from .timing import stage
@@ -91,7 +91,7 @@ def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) ->
 
 
 def _session_commits(*, wait: bool) -> None:
-    # For a whole backlog at once (see index._commit_without_waiting); RESET restores the
+    # For a whole backlog at once (see index.commit_without_waiting); RESET restores the
     # server's setting for whatever the connection runs next.
     with connection.cursor() as cursor:
         cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
@@ -162,7 +162,7 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
             for pk in order
         }
     with stage("flags"), transaction.atomic():
-        _commit_without_waiting()
+        commit_without_waiting()
         flags = flags_store(order=order, found=found)
         Claim.objects.filter(pk__in=order).update(
             analysis_state=AnalysisState.DONE,

@@ -10,19 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from claimdesk.api.representations import datetime_writer, iso_date
+from sources.api.serializers import SourceSerializer
 
-SOURCE_LIST_COLUMNS: tuple[str, ...] = (
-    "id",
-    "url",
-    "title",
-    "outlet",
-    "author",
-    "published_on",
-    "kind",
-    "language",
-    "created_at",
-    "updated_at",
-)
+# The serializer's fields: the schema and this path list the same columns.
+SOURCE_LIST_COLUMNS: tuple[str, ...] = tuple(SourceSerializer.Meta.fields)
 
 
 def sources(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
