@@ -11,6 +11,8 @@ Variables (all optional unless said otherwise):
 - ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, tasks run
   in-process after commit and the cache is local memory, so nothing but Python is needed.
 - ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
+- ``ANALYSIS_INDEX_FEED_HOURS`` (default 24): how long index changes are kept for workers'
+  in-memory index mirrors to replay.
 - ``WEBHOOK_SECRET_KEYS``: comma-separated Fernet keys for webhook secrets at rest.
 - ``SITE_URL``: absolute base of links in webhook payloads.
 - ``SECURE_SSL_REDIRECT``, ``SECURE_HSTS_SECONDS``, ``CSRF_TRUSTED_ORIGINS``, ``LOG_LEVEL``.
@@ -190,6 +192,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 # window shorter than that; it should exceed the time the queue takes to drain, or busy claims
 # are analysed twice (harmless, analysis is idempotent, but wasted work).
 ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, minimum=0)
+# Workers rank on an in-memory mirror of the index and replay the change feed (IndexChange)
+# before every ranking; the sweep prunes the feed after this long, and a mirror that has not
+# replayed for half of it loads the index afresh instead.
+ANALYSIS_INDEX_FEED_HOURS = env_int("ANALYSIS_INDEX_FEED_HOURS", 24, minimum=1)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -277,6 +277,34 @@ class ClaimTerm(models.Model):
         return self.term
 
 
+class IndexChange(models.Model):
+    """A claim whose postings were written or removed: the feed that in-process index mirrors
+    (``claims.analysis.mirror``) replay to stay in step with ``ClaimTerm``.
+
+    Written in the same transaction as the postings, so a mirror that has replayed the feed
+    holds every claim committed before it read. Rows are pruned by the analysis sweep after
+    ``ANALYSIS_INDEX_FEED_HOURS``; a mirror that fell further behind reloads the index.
+    """
+
+    # No foreign key: the change of a deleted claim must outlive the claim.
+    claim_id = models.BigIntegerField()
+    # PostgreSQL: the id of the writing transaction (pg_current_xact_id). Sequence values are
+    # handed out before commit, so ids alone can arrive out of order; a transaction id below
+    # a snapshot's xmin is known to be finished. Null on SQLite, where a single writer commits
+    # in id order.
+    txid = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["txid"], name="indexchange_txid"),
+            models.Index(fields=["created_at"], name="indexchange_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.claim_id}"
+
+
 class Flag(models.Model):
     """A possible repeat or conflict between two claims, found by analysis, for an editor.
 

@@ -12,7 +12,12 @@ from django.db import DatabaseError, InterfaceError
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from claims.analysis import claim_analyze, claims_analyze, claims_needing_analysis
+from claims.analysis import (
+    claim_analyze,
+    claims_analyze,
+    claims_needing_analysis,
+    index_feed_prune,
+)
 from claims.models import AnalysisState, Claim
 
 log = logging.getLogger(__name__)
@@ -99,6 +104,7 @@ def sweep_analysis(stale_minutes: float | None = None) -> int:
         stale_after = timedelta(seconds=settings.ANALYSIS_STALE_AFTER_SECONDS)
     else:
         stale_after = timedelta(minutes=stale_minutes)
+    index_feed_prune(older_than=timedelta(hours=settings.ANALYSIS_INDEX_FEED_HOURS))
     ids = claims_needing_analysis(stale_after=stale_after)
     if not ids:
         return 0

@@ -3,18 +3,21 @@
 The matching engine (``claims.engine``) is pure Python; this package is its database side:
 
 - ``index``: the inverted index in ``ClaimTerm`` (postings carry BM25 inputs and subject
-  words) and its batched writes;
-- ``stats``: corpus statistics read from the index, and the few in-process caches;
-- ``retrieval``: one SQL statement ranks a whole batch of claims; the pre-check on postings;
+  words), its batched writes and the change feed (``IndexChange``) written with them;
+- ``mirror``: each worker's in-memory copy of the index, replayed from the feed before
+  every ranking, so a claim committed before a query is always a candidate;
+- ``stats``: a query's BM25 statistics, and the cache of analysed texts;
+- ``retrieval``: ranking a batch of claims on the mirror; the pre-check on postings;
 - ``flags``: findings stored as ``Flag`` rows, upserted, editors' decisions kept;
 - ``pipeline``: the analysis itself, for one claim or a backlog, through the same code.
 
-Scale: nothing here counts or joins whole tables per query, so analysis stays in
-milliseconds with a million claims; the index and the flags live in the database, shared by
-every worker on every machine.
+Scale: ranking runs in memory and nothing here counts or joins whole tables per query, so
+analysis stays in milliseconds with a million claims; the index and the flags live in the
+database, shared by every worker on every machine.
 """
 
-from .index import claims_index, claims_unindex, postings_of
+from .index import claims_index, claims_unindex, index_feed_prune, postings_of
+from .mirror import index_mirror
 from .pipeline import (
     BATCH_SIZE,
     SEMANTIC_NEIGHBOUR_MIN,
@@ -54,6 +57,8 @@ __all__ = [
     "claims_needing_analysis",
     "claims_unindex",
     "could_flag",
+    "index_feed_prune",
+    "index_mirror",
     "pair_compare",
     "pair_similarities",
     "postings_for",

@@ -2,25 +2,27 @@
 
 Postings carry their BM25 inputs (term count, claim length) and the claim's subject words,
 so a query is scored and pre-checked from the index alone. Writes are batched: a batch of new
-claims is indexed in one statement.
+claims is indexed in one statement. Every write also adds ``IndexChange`` rows in its own
+transaction, the feed workers' in-memory mirrors replay (``mirror``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from claims import engine
 from claims.engine.features import MAX_INDEX_TERMS
 from claims.engine.normalize import stem
-from claims.models import Claim, ClaimStatus, ClaimTerm
+from claims.models import Claim, ClaimStatus, ClaimTerm, IndexChange
 
+from .mirror import Row, loaded_mirror
 from .sql import fetch
 from .stats import TERM_LENGTH
 
-# (term, count, doc_len, surface, complete): one posting of a claim, as stored.
-Row = tuple[str, int, int, str, bool]
 SMALLINT_MAX = 32767
 
 
@@ -117,6 +119,32 @@ def _insert(rows: dict[int, list[Row]]) -> None:
     )
 
 
+_TXID = "CAST(CAST(pg_current_xact_id() AS text) AS bigint)"
+
+
+def _feed(claim_ids: list[int]) -> list[int]:
+    """Record, in the current transaction, that these claims' postings changed; returns the
+    change ids."""
+    if not claim_ids:
+        return []
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(IndexChange._meta.db_table)
+        sql = f"""
+            INSERT INTO {table} (claim_id, txid, created_at)
+            SELECT claim_id, {_TXID}, now() FROM unnest(CAST(%s AS bigint[])) AS v(claim_id)
+            RETURNING id
+        """  # noqa: S608
+        return [int(i) for (i,) in fetch(sql, [claim_ids])]
+    made = IndexChange.objects.bulk_create([IndexChange(claim_id=c) for c in claim_ids])
+    return [c.pk for c in made if c.pk is not None]
+
+
+def _mirror_apply(rows: dict[int, list[Row]], change_ids: list[int]) -> None:
+    mirror = loaded_mirror()
+    if mirror is not None:
+        mirror.apply(rows, change_ids)
+
+
 def _insert_new(rows: dict[int, list[Row]]) -> set[int]:
     """Index, in one statement, the claims that have no postings yet; returns their ids.
 
@@ -127,21 +155,30 @@ def _insert_new(rows: dict[int, list[Row]]) -> set[int]:
     if not rows or connection.vendor != "postgresql" or connection.in_atomic_block:
         return set()
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
-    # Only the table name is formatted in; everything else is a parameter.
+    feed = connection.ops.quote_name(IndexChange._meta.db_table)
+    # Only the table names are formatted in; everything else is a parameter.
     sql = f"""
-        WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))
-        INSERT INTO {table} (claim_id, term, count, doc_len, surface, complete)
-        SELECT v.claim_id, v.term, v.count, v.doc_len, v.surface, v.complete
-        FROM {_UNNEST}, quick
-        WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.claim_id = v.claim_id)
-        RETURNING claim_id
+        WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
+        added AS (
+            INSERT INTO {table} (claim_id, term, count, doc_len, surface, complete)
+            SELECT v.claim_id, v.term, v.count, v.doc_len, v.surface, v.complete
+            FROM {_UNNEST}, quick
+            WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.claim_id = v.claim_id)
+            RETURNING claim_id
+        )
+        INSERT INTO {feed} (claim_id, txid, created_at)
+        SELECT DISTINCT claim_id, {_TXID}, now() FROM added
+        RETURNING id, claim_id
     """  # noqa: S608
     try:
-        return {int(claim_id) for (claim_id,) in fetch(sql, _columns(rows))}
+        found = fetch(sql, _columns(rows))
     except IntegrityError:
         # Another worker indexed one of them meanwhile, or a claim is gone: the careful
         # path below sorts it out claim by claim.
         return set()
+    done = {int(claim_id) for _, claim_id in found}
+    _mirror_apply({pk: rows[pk] for pk in done}, [int(i) for i, _ in found])
+    return done
 
 
 def index_write(wanted: dict[int, list[Row]]) -> None:
@@ -162,6 +199,8 @@ def index_write(wanted: dict[int, list[Row]]) -> None:
         commit_without_waiting()
         ClaimTerm.objects.filter(claim_id__in=[pk for pk in changed if pk in stored]).delete()
         _insert(changed)
+        change_ids = _feed(list(changed))
+    _mirror_apply(changed, change_ids)
 
 
 def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
@@ -183,10 +222,26 @@ def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
         with transaction.atomic():
             ClaimTerm.objects.filter(claim_id__in=chunk).delete()
             _insert(rows)
+            change_ids = _feed(chunk)
+        _mirror_apply({pk: rows.get(pk, []) for pk in chunk}, change_ids)
         written += sum(len(r) for r in rows.values())
     return written
 
 
 def claims_unindex(*, claim_ids: list[int]) -> None:
     """Take claims out of the index (merged into others)."""
-    ClaimTerm.objects.filter(claim_id__in=claim_ids).delete()
+    with transaction.atomic():
+        ClaimTerm.objects.filter(claim_id__in=claim_ids).delete()
+        change_ids = _feed(list(claim_ids))
+    _mirror_apply({pk: [] for pk in claim_ids}, change_ids)
+
+
+def index_feed_prune(*, older_than: timedelta) -> int:
+    """Delete index changes older than ``older_than``; returns how many went.
+
+    Mirrors that have not replayed for half the feed's span load the index afresh
+    (``mirror.Mirror.replay``), so none depends on what is pruned here.
+    """
+    cutoff = timezone.now() - older_than
+    deleted, _ = IndexChange.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from claims import analysis, engine
-from claims.analysis import retrieval
 from tests.factories import ClaimFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,17 +57,6 @@ def test_a_batch_ranks_each_query_as_it_would_alone(pool):
     assert alone[0][0][0] == pool[0].pk
     # The postings of every listed claim came back with the ranking, for the pre-check.
     assert {cid for found in together.values() for cid, _ in found} <= set(postings)
-
-
-def test_a_batch_split_into_statements_ranks_the_same(pool, monkeypatch):
-    alone = one_at_a_time(k=5)
-    # SQLite binds a bounded number of parameters: a large batch is ranked in several
-    # statements (PostgreSQL passes arrays and never splits).
-    monkeypatch.setattr(retrieval, "SQLITE_TERMS_PER_STATEMENT", 3)
-    together, _ = analysis.rank_many(
-        ((i, engine.analyze(text), None) for i, text in enumerate(QUERIES)), k=5
-    )
-    assert together == alone
 
 
 def test_a_claim_is_never_its_own_candidate(pool):

@@ -12,7 +12,6 @@ from claims.analysis import (
     claims_analyze,
     claims_index,
     index,
-    retrieval,
 )
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind
 from claims.services import claim_merge
@@ -192,24 +191,6 @@ def test_batch_path_withdraws_an_open_flag_whose_text_changed():
     claims_analyze(claim_ids=[b.pk])
     assert not Flag.objects.exists()
     assert set(postings(b)) == set(engine.index_terms(engine.analyze(UNRELATED)))
-
-
-def test_batch_still_finds_a_claim_committed_after_it_counted_terms(monkeypatch):
-    pool = ClaimFactory(text=UNRELATED)
-    claims_index(claim_ids=[pool.pk])
-    late = ClaimFactory(text=ORIGINAL, analysis_state=AnalysisState.PENDING)
-    query = ClaimFactory(text=REPEAT, analysis_state=AnalysisState.PENDING)
-    count = retrieval.doc_freqs
-
-    def count_then_commit_another(terms, corpus):
-        freqs = count(terms, corpus)
-        # A claim committed after the batch counted its terms (as another worker would).
-        claims_index(claim_ids=[late.pk])
-        return freqs
-
-    monkeypatch.setattr(retrieval, "doc_freqs", count_then_commit_another)
-    claims_analyze(claim_ids=[query.pk])
-    assert Flag.objects.filter(claim_a=late, claim_b=query, kind=FlagKind.REPEAT).exists()
 
 
 @pytest.mark.django_db(transaction=True)
