@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimdesk.settings")
 
 app = Celery("claimdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def load_index_mirror(**_: Any) -> None:
+    """Load the analysis index mirror once, before the pool forks.
+
+    Prefork children inherit it (pages shared until written) and only replay what changed
+    since, instead of each loading the whole index on its first task. A failure here is
+    logged, never fatal: a child then loads the mirror itself when it first ranks.
+    """
+    from django.db import DatabaseError, connections
+
+    from claims.analysis import index_mirror
+
+    try:
+        index_mirror()
+    except DatabaseError as exc:
+        logging.getLogger(__name__).warning("index mirror not preloaded: %s", exc)
+    finally:
+        # Children must open their own connections, never share the parent's socket.
+        connections.close_all()

@@ -277,6 +277,27 @@ class ClaimTerm(models.Model):
         return self.term
 
 
+class ClaimAnalysis(models.Model):
+    """The engine's analysis of a claim's text (``claims.engine.stored``), written when the
+    claim is analysed or indexed.
+
+    Comparing a new claim with its candidates reads theirs instead of analysing their texts
+    again, the largest cost of an analysis before. Used only while ``text_key`` matches the
+    claim's text and ``engine_version`` the running engine; otherwise the text is analysed.
+    """
+
+    claim = models.OneToOneField(
+        Claim, on_delete=models.CASCADE, primary_key=True, related_name="stored_analysis"
+    )
+    # sha256 of the text analysed.
+    text_key = models.CharField(max_length=64)
+    engine_version = models.CharField(max_length=20)
+    data = models.TextField()
+
+    def __str__(self) -> str:
+        return f"analysis of claim {self.claim_id}"
+
+
 class IndexChange(models.Model):
     """A claim whose postings were written or removed: the feed that in-process index mirrors
     (``claims.analysis.mirror``) replay to stay in step with ``ClaimTerm``.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from claims import engine
-from claims.models import Flag, FlagStatus
+from claims.models import AnalysisState, Claim, ClaimAnalysis, Flag, FlagStatus
+
+from .index import analyses_store, commit_without_waiting
+from .sql import fetch
+from .stats import StoredRow
 
 # (claim_a, claim_b, kind) with claim_a < claim_b: one flag row (a database constraint).
 Key = tuple[int, int, str]
@@ -33,10 +40,14 @@ def _deciders(order: list[int], found: dict[int, Found], existing: Iterable[Key]
     return deciders
 
 
-# No savepoint: callers run it in their transaction, and a failure here fails that one.
-@transaction.atomic(savepoint=False)
-def flags_store(*, order: list[int], found: dict[int, Found]) -> dict[int, list[Flag]]:
-    """Bring the flags of the analysed claims (``order``) in line with what was found.
+def flags_store(
+    *,
+    order: list[int],
+    found: dict[int, Found],
+    analyses: Sequence[StoredRow] = (),
+) -> dict[int, list[Flag]]:
+    """Bring the flags of the analysed claims (``order``) in line with what was found, keep
+    their ``analyses`` and mark them analysed, in one transaction.
 
     ``found[c]`` is what the analysis of claim ``c`` found. Open flags the analysis no longer
     supports (a text changed) are withdrawn; decided ones stay as the record of an editor's
@@ -45,6 +56,37 @@ def flags_store(*, order: list[int], found: dict[int, Found]) -> dict[int, list[
     """
     if not order:
         return {}
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # Most claims are new: no flag mentions them yet, and everything is one statement.
+        stored = _store_fresh(order, found, list(analyses))
+        if stored is not None:
+            return _by_claim(order, stored)
+    with transaction.atomic():
+        commit_without_waiting()
+        flags = _store(order, found)
+        analyses_store(list(analyses))
+        _mark_analysed(order)
+    return flags
+
+
+def _mark_analysed(order: list[int]) -> None:
+    Claim.objects.filter(pk__in=order).update(
+        analysis_state=AnalysisState.DONE,
+        analysed_at=timezone.now(),
+        analysed_engine=engine.ENGINE_VERSION,
+    )
+
+
+def _by_claim(order: list[int], kept: dict[Key, Flag]) -> dict[int, list[Flag]]:
+    by_claim: dict[int, list[Flag]] = {claim_id: [] for claim_id in order}
+    for key, flag in kept.items():
+        for claim_id in key[:2]:
+            if claim_id in by_claim:
+                by_claim[claim_id].append(flag)
+    return by_claim
+
+
+def _store(order: list[int], found: dict[int, Found]) -> dict[int, list[Flag]]:
     # Locked in one order everywhere, so two workers storing overlapping batches queue up
     # rather than deadlock.
     existing = {
@@ -53,12 +95,7 @@ def flags_store(*, order: list[int], found: dict[int, Found]) -> dict[int, list[
         .filter(Q(claim_a_id__in=order) | Q(claim_b_id__in=order))
         .order_by("pk")
     }
-    deciders = _deciders(order, found, existing)
-    wanted: Found = {}
-    for key, decider in deciders.items():
-        values = found.get(decider, {}).get(key)
-        if values is not None:
-            wanted[key] = values
+    wanted = _wanted(order, found, existing)
     stale = [
         f.pk for key, f in existing.items() if key not in wanted and f.status == FlagStatus.OPEN
     ]
@@ -85,12 +122,122 @@ def flags_store(*, order: list[int], found: dict[int, Found]) -> dict[int, list[
         if key in kept:
             continue
         kept[key] = _upsert(key, values, existing.get(key))
-    by_claim: dict[int, list[Flag]] = {claim_id: [] for claim_id in order}
-    for key, flag in kept.items():
-        for claim_id in key[:2]:
-            if claim_id in by_claim:
-                by_claim[claim_id].append(flag)
-    return by_claim
+    return _by_claim(order, kept)
+
+
+def _wanted(order: list[int], found: dict[int, Found], existing: Iterable[Key]) -> Found:
+    wanted: Found = {}
+    for key, decider in _deciders(order, found, existing).items():
+        values = found.get(decider, {}).get(key)
+        if values is not None:
+            wanted[key] = values
+    return wanted
+
+
+def _store_fresh(
+    order: list[int], found: dict[int, Found], analyses: list[StoredRow]
+) -> dict[Key, Flag] | None:
+    """Insert the flags of claims no flag mentions yet, with their history rows, and mark the
+    claims analysed: one statement, its own transaction. None when a flag mentions one of
+    them (nothing is written) or another worker flagged a pair meanwhile; the careful path
+    then compares and upserts."""
+    wanted = _wanted(order, found, ())
+    rows = [
+        (a, b, kind, v["score"], v["method"], _json(v["reasons"]), _json(v["details"]),
+         v["text_key"])
+        for (a, b, kind), v in wanted.items()
+    ]  # fmt: skip
+    columns: list[Any] = [list(col) for col in zip(*rows, strict=True)] or [[]] * 8
+    flag = connection.ops.quote_name(Flag._meta.db_table)
+    history = Flag.history.model
+    copied = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    # Only table and column names from the models are formatted in; values are parameters.
+    sql = f"""
+        WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
+        fresh AS (
+            -- Two lookups rather than one OR: each side has its index.
+            SELECT NOT EXISTS (
+                SELECT 1 FROM {flag} f WHERE f.claim_a_id = ANY(CAST(%s AS bigint[]))
+            ) AND NOT EXISTS (
+                SELECT 1 FROM {flag} f WHERE f.claim_b_id = ANY(CAST(%s AS bigint[]))
+            ) AS yes
+        ),
+        v AS (
+            SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS text[]),
+                                 CAST(%s AS double precision[]), CAST(%s AS text[]),
+                                 CAST(%s AS text[]), CAST(%s AS text[]), CAST(%s AS text[]))
+                AS v(claim_a_id, claim_b_id, kind, score, method, reasons, details, text_key)
+        ),
+        new AS (
+            INSERT INTO {flag} (claim_a_id, claim_b_id, kind, score, method, reasons, details,
+                                engine_version, text_key, status, resolution_note, created_at,
+                                updated_at)
+            SELECT v.claim_a_id, v.claim_b_id, v.kind, v.score, v.method,
+                   CAST(v.reasons AS jsonb), CAST(v.details AS jsonb), %s, v.text_key, %s, '',
+                   now(), now()
+            FROM v CROSS JOIN quick CROSS JOIN fresh WHERE fresh.yes
+            ON CONFLICT ON CONSTRAINT flag_unique_pair_kind DO NOTHING
+            RETURNING *
+        ),
+        hist AS (
+            INSERT INTO {connection.ops.quote_name(history._meta.db_table)}
+                ({", ".join(copied)}, history_date, history_change_reason, history_type,
+                 history_user_id)
+            SELECT {", ".join(f"new.{c}" for c in copied)}, now(), NULL, '+', NULL FROM new
+        ),
+        kept AS (
+            INSERT INTO {connection.ops.quote_name(ClaimAnalysis._meta.db_table)}
+                (claim_id, text_key, engine_version, data)
+            SELECT a.* FROM unnest(CAST(%s AS bigint[]), CAST(%s AS text[]), CAST(%s AS text[]),
+                                   CAST(%s AS text[])) AS a, fresh
+            WHERE fresh.yes
+            ON CONFLICT (claim_id) DO UPDATE SET text_key = EXCLUDED.text_key,
+                engine_version = EXCLUDED.engine_version, data = EXCLUDED.data
+        ),
+        done AS (
+            UPDATE {connection.ops.quote_name(Claim._meta.db_table)} c
+            SET analysis_state = %s, analysed_at = now(), analysed_engine = %s
+            FROM quick CROSS JOIN fresh WHERE fresh.yes AND c.id = ANY(CAST(%s AS bigint[]))
+        )
+        SELECT fresh.yes, NULL, NULL, NULL, NULL, NULL FROM fresh
+        UNION ALL
+        SELECT NULL, id, claim_a_id, claim_b_id, kind, created_at FROM new
+    """  # noqa: S608
+    params = [
+        order,
+        order,
+        *columns,
+        engine.ENGINE_VERSION,
+        FlagStatus.OPEN,
+        *([list(col) for col in zip(*analyses, strict=True)] or [[]] * 4),
+        AnalysisState.DONE,
+        engine.ENGINE_VERSION,
+        order,
+    ]
+    result = fetch(sql, params)
+    if not any(row[0] for row in result):
+        return None  # a flag mentions one of the claims: nothing was written
+    kept: dict[Key, Flag] = {}
+    for _, pk, a, b, kind, created in (row for row in result if row[0] is None):
+        kept[(a, b, kind)] = Flag(
+            pk=pk,
+            claim_a_id=a,
+            claim_b_id=b,
+            kind=kind,
+            engine_version=engine.ENGINE_VERSION,
+            status=FlagStatus.OPEN,
+            created_at=created,
+            updated_at=created,
+            **wanted[(a, b, kind)],
+        )
+    if len(kept) < len(wanted):
+        # Another worker flagged one of the pairs meanwhile: merge with its rows.
+        return None
+    return kept
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, cls=DjangoJSONEncoder)
 
 
 def _upsert(key: Key, values: dict[str, object], flag: Flag | None) -> Flag:

@@ -17,11 +17,11 @@ from django.utils import timezone
 from claims import engine
 from claims.engine.features import MAX_INDEX_TERMS
 from claims.engine.normalize import stem
-from claims.models import Claim, ClaimStatus, ClaimTerm, IndexChange
+from claims.models import Claim, ClaimAnalysis, ClaimStatus, ClaimTerm, IndexChange
 
 from .mirror import Row, loaded_mirror
 from .sql import fetch
-from .stats import TERM_LENGTH
+from .stats import TERM_LENGTH, StoredRow, stored_row
 
 SMALLINT_MAX = 32767
 
@@ -212,20 +212,36 @@ def claims_index(*, claim_ids: Iterable[int], batch_size: int = 1000) -> int:
     ids = list(claim_ids)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
-        rows = {
-            claim_id: postings_of(engine.analyze(text))
+        analysed = {
+            claim_id: (text, engine.analyze(text))
             for claim_id, text, status in Claim.objects.filter(pk__in=chunk).values_list(
                 "pk", "text", "status"
             )
             if status != ClaimStatus.MERGED
         }
+        rows = {claim_id: postings_of(f) for claim_id, (_, f) in analysed.items()}
         with transaction.atomic():
             ClaimTerm.objects.filter(claim_id__in=chunk).delete()
             _insert(rows)
+            analyses_store([stored_row(pk, text, f) for pk, (text, f) in analysed.items()])
             change_ids = _feed(chunk)
         _mirror_apply({pk: rows.get(pk, []) for pk in chunk}, change_ids)
         written += sum(len(r) for r in rows.values())
     return written
+
+
+def analyses_store(rows: list[StoredRow]) -> None:
+    """Keep these analyses (``ClaimAnalysis``), replacing older ones of the same claims."""
+    if rows:
+        ClaimAnalysis.objects.bulk_create(
+            [
+                ClaimAnalysis(claim_id=pk, text_key=key, engine_version=version, data=data)
+                for pk, key, version, data in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["claim"],
+            update_fields=["text_key", "engine_version", "data"],
+        )
 
 
 def claims_unindex(*, claim_ids: list[int]) -> None:

@@ -23,6 +23,7 @@ rolled back; they are reloaded from the database at the next replay.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -221,6 +222,10 @@ class Mirror:
             self._dirty = set(self._state.docs)
         self._loaded = True
         self._replayed_at = time.monotonic()
+        # Millions of long-lived objects: left to the cyclic collector, every full collection
+        # walks them all (a pause of tens of milliseconds in the middle of an analysis), and
+        # in a forked worker its bookkeeping writes unshare the parent's pages.
+        gc.freeze()
         self.load_seconds = time.perf_counter() - started
         if self.n_docs >= 10_000:
             log.info(

@@ -9,26 +9,26 @@ verdicts, one transaction for flags and analysis state.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from claims import engine
 from claims.engine import semantic
-from claims.models import AnalysisState, Claim, ClaimStatus, Flag, FlagKind
+from claims.models import AnalysisState, Claim, ClaimAnalysis, ClaimStatus, Flag, FlagKind
 from claims.semantic_index import claim_embed, embedding_vector, semantic_candidates
 from reviews.models import Verdict, VerdictState
 
 from .flags import Found, flags_store
-from .index import claims_unindex, commit_without_waiting, index_write, postings_of
+from .index import claims_unindex, index_write, postings_of
 from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
-from .stats import features_of
+from .sql import any_of, fetch
+from .stats import features_from, features_of, stored_row, text_key
 from .timing import stage
 
 # Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
@@ -37,8 +37,21 @@ SEMANTIC_NEIGHBOUR_MIN = 0.55
 BATCH_SIZE = 500
 
 
-def text_key(*texts: str) -> str:
-    return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
+# Written out rather than built by the ORM: run for every analysis, they are prepared once
+# per connection (``sql.fetch``). Only table names are formatted in.
+_READ_SQL = "SELECT id, text, status FROM {claim} WHERE {where}"
+# The candidates' texts, each one's published rating (the latest, as ``Verdict`` orders) and
+# stored analysis.
+_CANDIDATES_SQL = """
+    SELECT c.id, c.text, (
+        SELECT v.rating FROM {verdict} v WHERE v.claim_id = c.id AND v.state = %s
+        ORDER BY v.updated_at DESC LIMIT 1), a.text_key, a.engine_version, a.data
+    FROM {claim} c LEFT JOIN {stored} a ON a.claim_id = c.id WHERE {where}
+"""
+
+
+def _table(model: type[Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
 
 
 def thresholds() -> engine.Thresholds:
@@ -99,7 +112,8 @@ def _session_commits(*, wait: bool) -> None:
 
 def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     with stage("read"):
-        rows = list(Claim.objects.filter(pk__in=ids).values_list("pk", "text", "status"))
+        where, params = any_of("id", ids)
+        rows = fetch(_READ_SQL.format(claim=_table(Claim), where=where), params)
         merged = [pk for pk, _, status in rows if status == ClaimStatus.MERGED]
         if merged:
             claims_unindex(claim_ids=merged)
@@ -135,17 +149,23 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     # The candidates' texts and every published rating involved, in one query.
     others: dict[int, str] = {}
     ratings: dict[int, str] = {}
+    known: dict[int, engine.ClaimFeatures] = dict(features)
     with stage("candidates"):
         if involved:
-            published = Verdict.objects.filter(claim=OuterRef("pk"), state=VerdictState.PUBLISHED)
-            for pk, text, rating in (
-                Claim.objects.filter(pk__in=involved | set(order))
-                .annotate(rating=Subquery(published.values("rating")[:1]))
-                .values_list("pk", "text", "rating")
-            ):
+            where, params = any_of("c.id", sorted(involved | set(order)))
+            sql = _CANDIDATES_SQL.format(
+                claim=_table(Claim),
+                verdict=_table(Verdict),
+                stored=_table(ClaimAnalysis),
+                where=where,
+            )
+            rows = fetch(sql, [VerdictState.PUBLISHED, *params])
+            for pk, text, rating, key, version, data in rows:
                 others[pk] = text
                 if rating:
                     ratings[pk] = rating
+                if pk not in known:
+                    known[pk] = features_from(pk, text, key, version, data)
     others.update(texts)
     with stage("classify"):
         found = {
@@ -155,21 +175,16 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
                 texts[pk],
                 candidates[pk],
                 others,
+                known,
                 similarities[pk],
                 ratings,
                 limits,
             )
             for pk in order
         }
-    with stage("flags"), transaction.atomic():
-        commit_without_waiting()
-        flags = flags_store(order=order, found=found)
-        Claim.objects.filter(pk__in=order).update(
-            analysis_state=AnalysisState.DONE,
-            analysed_at=timezone.now(),
-            analysed_engine=engine.ENGINE_VERSION,
-        )
-    return flags
+    analyses = [stored_row(pk, texts[pk], features[pk]) for pk in order]
+    with stage("flags"):
+        return flags_store(order=order, found=found, analyses=analyses)
 
 
 def _findings(
@@ -178,6 +193,7 @@ def _findings(
     text: str,
     candidates: list[int],
     texts: dict[int, str],
+    known: dict[int, engine.ClaimFeatures],
     similarities: dict[int, float],
     ratings: dict[int, str],
     limits: engine.Thresholds,
@@ -187,9 +203,10 @@ def _findings(
         other_text = texts.get(other_id)
         if other_text is None:
             continue  # deleted since it was ranked
+        other = known.get(other_id)
         result, method = pair_compare(
             features,
-            features_of(other_id, other_text),
+            other if other is not None else features_of(other_id, other_text),
             similarity=similarities.get(other_id),
             thresholds=limits,
         )

@@ -7,11 +7,13 @@ judged on its old wording.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from claims import engine
+from claims.engine import stored
 
 from .mirror import mirrors_clear
 
@@ -57,3 +59,28 @@ def features_of(claim_id: int, text: str) -> engine.ClaimFeatures:
         while len(_features) > FEATURE_CACHE_SIZE:
             _features.popitem(last=False)
     return features
+
+
+def text_key(*texts: str) -> str:
+    """Fingerprint of one text, or of a pair's texts (a flag's ``text_key``)."""
+    return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()
+
+
+# (claim id, text_key, engine version, stored features): a ``ClaimAnalysis`` row.
+StoredRow = tuple[int, str, str, str]
+
+
+def stored_row(claim_id: int, text: str, features: engine.ClaimFeatures) -> StoredRow:
+    return (claim_id, text_key(text), engine.ENGINE_VERSION, stored.dumps(features))
+
+
+def features_from(
+    claim_id: int, text: str, stored_key: str | None, version: str | None, data: str | None
+) -> engine.ClaimFeatures:
+    """A candidate's features: its stored analysis when it is of this very text and engine,
+    else (and cached) an analysis of the text."""
+    if data and version == engine.ENGINE_VERSION and stored_key == text_key(text):
+        loaded = stored.loads(data, text)
+        if loaded is not None:
+            return loaded
+    return features_of(claim_id, text)

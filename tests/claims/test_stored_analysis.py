@@ -1,0 +1,82 @@
+"""Analyses are stored with the claim, and candidates are compared through them."""
+
+from __future__ import annotations
+
+import pytest
+
+from claims import analysis, engine
+from claims.analysis import claim_analyze, claims_index
+from claims.engine import stored
+from claims.models import ClaimAnalysis, Flag, FlagKind
+from tests.factories import ClaimFactory
+
+ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
+REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
+CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    analysis.analysis_caches_clear()
+    yield
+    analysis.analysis_caches_clear()
+
+
+@pytest.fixture
+def analysed_texts(monkeypatch):
+    seen: list[str] = []
+    analyze = engine.analyze
+
+    def counting(text):
+        seen.append(text)
+        return analyze(text)
+
+    monkeypatch.setattr(engine, "analyze", counting)
+    return seen
+
+
+def test_analysing_a_claim_stores_its_analysis():
+    claim = ClaimFactory(text=ORIGINAL)
+    claim_analyze(claim_id=claim.pk)
+    row = ClaimAnalysis.objects.get(claim=claim)
+    assert row.engine_version == engine.ENGINE_VERSION
+    assert row.text_key == analysis.text_key(ORIGINAL)
+    assert stored.loads(row.data).terms == engine.analyze(ORIGINAL).terms
+
+
+def test_a_candidate_is_compared_through_its_stored_analysis(analysed_texts):
+    pool = ClaimFactory(text=ORIGINAL)
+    claims_index(claim_ids=[pool.pk])
+    assert ClaimAnalysis.objects.filter(claim=pool).exists()
+    analysis.analysis_caches_clear()  # a worker that never analysed the pool claim
+    analysed_texts.clear()
+    query = ClaimFactory(text=REPEAT)
+    claim_analyze(claim_id=query.pk)
+    assert Flag.objects.filter(claim_a=pool, claim_b=query, kind=FlagKind.REPEAT).exists()
+    assert analysed_texts == [REPEAT]
+
+
+def test_an_edited_claims_stored_analysis_is_not_used(analysed_texts):
+    pool = ClaimFactory(text=REPEAT)
+    claims_index(claim_ids=[pool.pk])
+    # Edited behind the index's back: the stored analysis is of the old text.
+    type(pool).objects.filter(pk=pool.pk).update(text=CONFLICT)
+    analysis.analysis_caches_clear()
+    analysed_texts.clear()
+    query = ClaimFactory(text=ORIGINAL)
+    claim_analyze(claim_id=query.pk)
+    assert CONFLICT in analysed_texts
+    assert Flag.objects.filter(claim_a=pool, claim_b=query, kind=FlagKind.CONFLICT).exists()
+    assert not Flag.objects.filter(kind=FlagKind.REPEAT).exists()
+
+
+def test_analyses_of_another_engine_version_are_not_used(analysed_texts):
+    pool = ClaimFactory(text=ORIGINAL)
+    claims_index(claim_ids=[pool.pk])
+    ClaimAnalysis.objects.filter(claim=pool).update(engine_version="older")
+    analysis.analysis_caches_clear()
+    analysed_texts.clear()
+    claim_analyze(claim_id=ClaimFactory(text=REPEAT).pk)
+    assert ORIGINAL in analysed_texts
