@@ -156,3 +156,24 @@ def test_the_sweep_prunes_the_feed_after_its_span(settings):
     IndexChange.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(hours=3))
     sweep_analysis()
     assert list(IndexChange.objects.values_list("pk", flat=True)) == [fresh.pk]
+
+
+def test_a_loaded_mirror_equals_one_kept_in_step_claim_by_claim():
+    texts = [ORIGINAL, REPEAT, UNRELATED, "Nvidia's H20 sales to China fell 40% in 2025."]
+    claims = [ClaimFactory(text=text) for text in texts]
+    index_mirror()  # empty, then told of each claim as it is indexed
+    for claim in claims:
+        claims_index(claim_ids=[claim.pk])
+    stepped = index_mirror()
+    ids = [c.pk for c in claims]
+    expected = (stepped.postings(ids), [stepped.doc_freq(t) for t in ("910c", "h100", "china")])
+    ranked = ranked_ids(REPEAT)
+    analysis.analysis_caches_clear()
+    loaded = index_mirror()
+    assert loaded is not stepped
+    assert (
+        loaded.postings(ids),
+        [loaded.doc_freq(t) for t in ("910c", "h100", "china")],
+    ) == expected
+    assert (loaded.n_docs, loaded.avg_len) == (stepped.n_docs, stepped.avg_len)
+    assert ranked_ids(REPEAT) == ranked
