@@ -56,6 +56,8 @@ class Posting:
     complete: bool
     # The stems of ``subject_words``: in a complete posting, the terms carrying a surface.
     subject_stems: frozenset[str] = frozenset()
+    # The stem of each of ``subject_words``, in order.
+    subject_stem_of: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -66,7 +68,8 @@ class _Doc:
     counts: array[int]
     doc_len: int
     subjects: tuple[int, ...]
-    words: str
+    # The claim's words for each subject term (space separated), beside ``subjects``.
+    surfaces: tuple[str, ...]
     complete: bool
 
 
@@ -118,7 +121,10 @@ class Mirror:
         s = self._state
         arrays = sum(a.itemsize * len(a) + 64 for col in (s.ids, s.tfs, s.lens) for a in col)
         docs = sum(
-            d.tids.itemsize * len(d.tids) + d.counts.itemsize * len(d.counts) + 200 + len(d.words)
+            d.tids.itemsize * len(d.tids)
+            + d.counts.itemsize * len(d.counts)
+            + 200
+            + sum(len(w) for w in d.surfaces)
             for d in s.docs.values()
         )
         return arrays + docs
@@ -282,7 +288,7 @@ class Mirror:
             array("H", counts),
             doc_len,
             tuple(t for t, surface in zip(tids, surfaces, strict=True) if surface),
-            " ".join(surface for surface in surfaces if surface),
+            tuple(surface for surface in surfaces if surface),
             complete,
         )
 
@@ -364,11 +370,18 @@ class Mirror:
                 if doc is None:
                     continue
                 terms = s.terms
+                words: list[str] = []
+                stems: list[str] = []
+                for tid, surface in zip(doc.subjects, doc.surfaces, strict=True):
+                    split = surface.split(" ")
+                    words += split
+                    stems += [terms[tid]] * len(split)
                 found[claim_id] = Posting(
                     terms={terms[t]: c for t, c in zip(doc.tids, doc.counts, strict=True)},
-                    subject_words=tuple(doc.words.split(" ")) if doc.words else (),
+                    subject_words=tuple(words),
                     complete=doc.complete,
-                    subject_stems=frozenset(terms[t] for t in doc.subjects),
+                    subject_stems=frozenset(stems),
+                    subject_stem_of=tuple(stems),
                 )
         return found
 

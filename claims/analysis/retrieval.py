@@ -161,6 +161,7 @@ def could_flag(features: engine.ClaimFeatures, posting: Posting, limits: engine.
         # A complete posting stores each subject word under its stem (``postings_of``), so
         # the stems need not be computed again here.
         subject_stems=posting.subject_stems,
+        subject_stem_of=posting.subject_stem_of,
     )
     lex = lexical_similarity(features, stub)
     if lex.score < limits.related * 0.75:

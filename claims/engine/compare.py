@@ -109,6 +109,13 @@ class SubjectComparison:
     why: str = ""
 
 
+def _subject_stems(f: ClaimFeatures) -> dict[str, str]:
+    """Each distinct subject term with its stem, in order."""
+    if len(f.subject_stem_of) == len(f.subject_terms):
+        return dict(zip(f.subject_terms, f.subject_stem_of, strict=True))
+    return {s: stem(s) for s in f.subject_terms}
+
+
 def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) -> SubjectComparison:
     """Shared subject terms, and whether the claims are about different things.
 
@@ -117,11 +124,12 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     name for another ("... in France" vs "... in Germany").
     """
     # Compare by stem so "Americans" and "American" count as one subject.
-    stems_a = {stem(s) for s in a.subject_terms}
-    stems_b = {stem(s) for s in b.subject_terms}
-    shared = [s for s in dict.fromkeys(a.subject_terms) if stem(s) in stems_b]
-    only_a = [s for s in dict.fromkeys(a.subject_terms) if stem(s) not in stems_b]
-    only_b = [s for s in dict.fromkeys(b.subject_terms) if stem(s) not in stems_a]
+    pairs_a, pairs_b = _subject_stems(a), _subject_stems(b)
+    stems_a = set(pairs_a.values())
+    stems_b = set(pairs_b.values())
+    shared = [s for s, st in pairs_a.items() if st in stems_b]
+    only_a = [s for s, st in pairs_a.items() if st not in stems_b]
+    only_b = [s for s, st in pairs_b.items() if st not in stems_a]
     ids_a = [s for s in only_a if is_identifier(s)]
     ids_b = [s for s in only_b if is_identifier(s)]
     if ids_a and ids_b:

@@ -76,6 +76,9 @@ class ClaimFeatures:
     posted_year: int | None = None
     # A social-media post (links, #tags, @handles, an embed footer) rather than a statement.
     is_post: bool = False
+    # The stem of each of ``subject_terms``, in order (empty when not known): comparing
+    # subjects needs them for every candidate, and stemming is the costly part.
+    subject_stem_of: tuple[str, ...] = ()
 
 
 # Direction lexicon: base forms, stemmed at import time so every inflection hits.
@@ -229,7 +232,8 @@ def analyze(text: str) -> ClaimFeatures:
     for i in sorted(subject_idx):
         if tokens[i].lower not in subject_terms:
             subject_terms.append(tokens[i].lower)
-    subject_stems = frozenset(stem(s) for s in subject_terms)
+    subject_stem_of = tuple(stem(s) for s in subject_terms)
+    subject_stems = frozenset(subject_stem_of)
 
     upper_ok = _upper_informative(tokens)
     terms = _content_terms(tokens, quantities, upper_ok)
@@ -258,6 +262,7 @@ def analyze(text: str) -> ClaimFeatures:
         negation_scope=tuple(dict.fromkeys(negation_scope)),
         direction_cues=tuple(direction_cues),
         subject_stems=subject_stems,
+        subject_stem_of=subject_stem_of,
         target_years=tuple(dict.fromkeys(target_years)),
         posted_year=posted_year,
         is_post=posted_year is not None or looks_like_post(text),

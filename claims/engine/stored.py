@@ -17,7 +17,7 @@ from .quantities import Quantity
 __all__ = ["dumps", "loads"]
 
 # Bumped when the layout changes; a stored analysis of another layout is analysed afresh.
-LAYOUT = 1
+LAYOUT = 2
 
 
 def dumps(f: ClaimFeatures) -> str:
@@ -42,6 +42,7 @@ def dumps(f: ClaimFeatures) -> str:
             f.target_years,
             f.posted_year,
             f.is_post,
+            f.subject_stem_of,
         ],
         separators=(",", ":"),
     )
@@ -68,6 +69,7 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         target_years,
         posted_year,
         is_post,
+        subject_stem_of,
     ) = row
     return ClaimFeatures(
         text=text,
@@ -93,4 +95,5 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         target_years=tuple(target_years),
         posted_year=posted_year,
         is_post=is_post,
+        subject_stem_of=tuple(subject_stem_of),
     )

@@ -28,7 +28,7 @@ def test_a_stored_analysis_classifies_every_pair_as_the_fresh_one():
     loaded = [stored.loads(stored.dumps(f), f.text) for f in fresh]
     assert all(f is not None for f in loaded)
     for i, j in itertools.permutations(range(len(TEXTS)), 2):
-        a, b = engine.classify(fresh[i], fresh[j]), engine.classify(loaded[i], loaded[j])  # type: ignore[arg-type]
+        a, b = engine.classify(fresh[i], fresh[j]), engine.classify(loaded[i], loaded[j])
         assert (a.label, a.score, a.reasons, a.details) == (b.label, b.score, b.reasons, b.details)
 
 
