@@ -361,6 +361,18 @@ class Mirror:
         order = np.lexsort((-claims, -totals))[:limit]
         return [int(c) for c in claims[order]]
 
+    def terms_of(self, claim_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+        """Each indexed claim's terms with their counts (what BM25 reads)."""
+        s = self._state
+        terms = s.terms
+        found: dict[int, dict[str, int]] = {}
+        with self._lock:
+            for claim_id in claim_ids:
+                doc = s.docs.get(claim_id)
+                if doc is not None:
+                    found[claim_id] = dict(zip([terms[t] for t in doc.tids], doc.counts, strict=True))
+        return found
+
     def postings(self, claim_ids: Iterable[int]) -> dict[int, Posting]:
         s = self._state
         found: dict[int, Posting] = {}

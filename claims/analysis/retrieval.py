@@ -111,13 +111,14 @@ def rank_many(
             for q in prepared
         }
     with stage("rank.postings"):
-        postings = mirror.postings(cid for ids in shortlists.values() for cid in ids)
+        terms = mirror.terms_of(cid for ids in shortlists.values() for cid in ids)
     for q in prepared:
-        shortlist = [cid for cid in shortlists[q.key] if cid in postings]
-        best = engine.rank(
-            q.features, ((cid, postings[cid].terms) for cid in shortlist), q.stats, k=k
-        )
+        shortlist = [cid for cid in shortlists[q.key] if cid in terms]
+        best = engine.rank(q.features, ((cid, terms[cid]) for cid in shortlist), q.stats, k=k)
         ranked[q.key] = [(int(cid), score) for cid, score in best]  # type: ignore[call-overload]
+    # The whole postings (subjects too) only of the claims ranked, for the pre-check.
+    with stage("rank.postings"):
+        postings = mirror.postings(cid for found in ranked.values() for cid, _ in found)
     return ranked, postings
 
 

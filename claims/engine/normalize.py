@@ -162,6 +162,9 @@ class Token:
     sentence_start: bool
 
 
+_SENTENCE_GAP_RE = re.compile(r"[.!?:;]\s*$|[.!?]\s")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split cleaned text into word tokens, expanding "n't" into a separate "not"."""
     tokens: list[Token] = []
@@ -169,7 +172,7 @@ def tokenize(text: str) -> list[Token]:
     pos = 0
     for match in _TOKEN_RE.finditer(text):
         between = text[pos : match.start()]
-        if re.search(r"[.!?:;]\s*$|[.!?]\s", between) or "\n" in between:
+        if between and (_SENTENCE_GAP_RE.search(between) or "\n" in between):
             at_start = True
         pos = match.end()
         word = match.group(0)
@@ -188,8 +191,10 @@ def tokenize(text: str) -> list[Token]:
             lower = head
             word = word.split("'", 1)[0]
         # Thousands separators and decimals belong to numbers, not words.
-        if not any(ch.isdigit() for ch in lower):
-            lower = re.sub(r"[.,].*$", "", lower)
+        if ("." in lower or "," in lower) and not any(ch.isdigit() for ch in lower):
+            # What follows the first point or comma is not part of the word.
+            cut = min(i for i in (lower.find("."), lower.find(",")) if i >= 0)
+            lower = lower[:cut]
         tokens.append(Token(word, lower, match.start(), match.end(), at_start))
         at_start = False
     return tokens
