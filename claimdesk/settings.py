@@ -13,6 +13,8 @@ Variables (all optional unless said otherwise):
 - ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
 - ``ANALYSIS_INDEX_FEED_HOURS`` (default 24): how long index changes are kept for workers'
   in-memory index mirrors to replay.
+- ``ANALYSIS_PREPARED_STATEMENTS`` (default on): analysis prepares its statements on
+  PostgreSQL; turn off behind a pooler that cannot keep prepared statements.
 - ``WEBHOOK_SECRET_KEYS``: comma-separated Fernet keys for webhook secrets at rest.
 - ``SITE_URL``: absolute base of links in webhook payloads.
 - ``SECURE_SSL_REDIRECT``, ``SECURE_HSTS_SECONDS``, ``CSRF_TRUSTED_ORIGINS``, ``LOG_LEVEL``.
@@ -196,6 +198,10 @@ ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, mini
 # before every ranking; the sweep prunes the feed after this long, and a mirror that has not
 # replayed for half of it loads the index afresh instead.
 ANALYSIS_INDEX_FEED_HOURS = env_int("ANALYSIS_INDEX_FEED_HOURS", 24, minimum=1)
+# Analysis runs the same few statements for every claim; prepared once per connection they are
+# not planned again (the flags statement took longer to plan than to run). Off for a pooler in
+# transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
+ANALYSIS_PREPARED_STATEMENTS = env_bool("ANALYSIS_PREPARED_STATEMENTS", default=True)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

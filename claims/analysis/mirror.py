@@ -370,7 +370,9 @@ class Mirror:
             for claim_id in claim_ids:
                 doc = s.docs.get(claim_id)
                 if doc is not None:
-                    found[claim_id] = dict(zip([terms[t] for t in doc.tids], doc.counts, strict=True))
+                    found[claim_id] = dict(
+                        zip([terms[t] for t in doc.tids], doc.counts, strict=True)
+                    )
         return found
 
     def postings(self, claim_ids: Iterable[int]) -> dict[int, Posting]:

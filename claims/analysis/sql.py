@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     """Run one statement in the current transaction (if any) and return its rows.
 
-    On PostgreSQL the parameters are bound on the server: the few statements analysis runs
-    again and again are then prepared once per connection (psycopg prepares a statement on
-    its fifth run) instead of planned every time, which cost more than running some of them.
+    On PostgreSQL the parameters are bound on the server (no literal arrays composed in
+    Python) and the statement is prepared once per connection: analysis runs the same few
+    statements again and again, and planning the largest cost more than running it. Django
+    leaves preparing off for connection poolers in transaction mode; these statements are
+    run by workers, which usually hold their own connections (``ANALYSIS_PREPARED_STATEMENTS``
+    turns it off for a pooler that cannot keep prepared statements).
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
@@ -22,7 +26,7 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, params, prepare=settings.ANALYSIS_PREPARED_STATEMENTS or None)
         return list(cursor.fetchall()) if cursor.description else []
 
 
