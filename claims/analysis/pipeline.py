@@ -204,11 +204,13 @@ def _findings(
         if other_text is None:
             continue  # deleted since it was ranked
         other = known.get(other_id)
+        if other is None:
+            other = features_of(other_id, other_text)
+        # Compared in the pair's stored order (older claim first), so the reasons read the
+        # same whichever of the two claims was analysed last.
+        first, second = (features, other) if claim_id < other_id else (other, features)
         result, method = pair_compare(
-            features,
-            other if other is not None else features_of(other_id, other_text),
-            similarity=similarities.get(other_id),
-            thresholds=limits,
+            first, second, similarity=similarities.get(other_id), thresholds=limits
         )
         pair = (min(claim_id, other_id), max(claim_id, other_id))
         key_text = text_key(*(text if pk == claim_id else other_text for pk in pair))
@@ -220,15 +222,15 @@ def _findings(
                 "details": result.details,
                 "text_key": key_text,
             }
-        mine, theirs = ratings.get(claim_id), ratings.get(other_id)
-        if result.label == FlagKind.REPEAT and mine and theirs and mine != theirs:
+        older, newer = ratings.get(pair[0]), ratings.get(pair[1])
+        if result.label == FlagKind.REPEAT and older and newer and older != newer:
             found[(*pair, FlagKind.CONFLICT)] = {
                 "score": round(result.score, 4),
                 "method": "verdict",
                 "reasons": [
                     *result.reasons,
                     f"The claims repeat each other but their published ratings differ: "
-                    f"{mine} vs {theirs}.",
+                    f"{older} vs {newer}.",
                 ],
                 "details": result.details,
                 "text_key": key_text,
