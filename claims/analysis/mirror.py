@@ -43,6 +43,9 @@ from .sql import fetch
 
 log = logging.getLogger(__name__)
 
+# A mirror of at least this many claims is moved out of the cyclic collector's sight.
+FREEZE_MIN_CLAIMS = 100_000
+
 # (term, count, doc_len, surface, complete): one posting of a claim, as stored.
 Row = tuple[str, int, int, str, bool]
 
@@ -116,19 +119,6 @@ class Mirror:
         tid = self._state.vocab.get(term)
         return len(self._state.ids[tid]) if tid is not None else 0
 
-    def size_bytes(self) -> int:
-        """Roughly what the arrays and documents take (not counting the vocabulary)."""
-        s = self._state
-        arrays = sum(a.itemsize * len(a) + 64 for col in (s.ids, s.tfs, s.lens) for a in col)
-        docs = sum(
-            d.tids.itemsize * len(d.tids)
-            + d.counts.itemsize * len(d.counts)
-            + 200
-            + sum(len(w) for w in d.surfaces)
-            for d in s.docs.values()
-        )
-        return arrays + docs
-
     # ----------------------------------------------------------------- keeping in step
     def replay(self) -> None:
         """Load the index if this mirror is new (or too far behind), else replay the changes
@@ -195,7 +185,10 @@ class Mirror:
                 self._applied.update(change_ids)
 
     def forget(self, claim_ids: Iterable[int]) -> None:
-        """Drop claims found gone (deleted with their postings, before any change row)."""
+        """Drop claims found gone: a deleted claim's postings go with it (a cascade), without
+        a change row. Only outside a transaction, whose deletes could still roll back."""
+        if connection.in_atomic_block:
+            return
         with self._lock:
             for claim_id in claim_ids:
                 self._put(claim_id, None)
@@ -227,10 +220,13 @@ class Mirror:
             self._dirty = set(self._state.docs)
         self._loaded = True
         self._replayed_at = time.monotonic()
-        # Millions of long-lived objects: left to the cyclic collector, every full collection
-        # walks them all (a pause of tens of milliseconds in the middle of an analysis), and
-        # in a forked worker its bookkeeping writes unshare the parent's pages.
-        gc.freeze()
+        if self.n_docs >= FREEZE_MIN_CLAIMS:
+            # Millions of long-lived objects: left to the cyclic collector, every full
+            # collection walks them all (a pause of tens of milliseconds in the middle of an
+            # analysis), and in a forked worker its bookkeeping writes unshare the parent's
+            # pages. Below this size the pause is small, and freezing would also keep
+            # whatever cyclic garbage the process holds at that moment.
+            gc.freeze()
         self.load_seconds = time.perf_counter() - started
         if self.n_docs >= 10_000:
             log.info(

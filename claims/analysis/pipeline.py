@@ -26,6 +26,7 @@ from reviews.models import Verdict, VerdictState
 
 from .flags import Found, flags_store
 from .index import claims_unindex, index_write, postings_of
+from .mirror import loaded_mirror
 from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
 from .sql import any_of, fetch
 from .stats import features_from, features_of, stored_row, text_key
@@ -166,6 +167,9 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
                     ratings[pk] = rating
                 if pk not in known:
                     known[pk] = features_from(pk, text, key, version, data)
+    gone = involved - set(others)
+    if gone and (mirror := loaded_mirror()) is not None:
+        mirror.forget(gone)
     others.update(texts)
     with stage("classify"):
         found = {

@@ -177,3 +177,19 @@ def test_a_loaded_mirror_equals_one_kept_in_step_claim_by_claim():
     ) == expected
     assert (loaded.n_docs, loaded.avg_len) == (stepped.n_docs, stepped.avg_len)
     assert ranked_ids(REPEAT) == ranked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deleted_claim_found_gone_leaves_the_mirror():
+    claim = ClaimFactory(text=ORIGINAL)
+    claims_index(claim_ids=[claim.pk])
+    assert claim.pk in ranked_ids(REPEAT)
+    # Its postings go with it (a cascade), without a change row; nor is there an older one
+    # left to replay (the feed pruned).
+    IndexChange.objects.all().delete()
+    type(claim).objects.filter(pk=claim.pk).delete()
+    assert claim.pk in index_mirror().postings([claim.pk])
+    query = ClaimFactory(text=REPEAT, analysis_state=AnalysisState.PENDING)
+    analysis.claim_analyze(claim_id=query.pk)
+    assert claim.pk not in index_mirror().postings([claim.pk])
+    assert not Flag.objects.exists()
