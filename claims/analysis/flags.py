@@ -15,7 +15,7 @@ from claims import engine
 from claims.models import AnalysisState, Claim, ClaimAnalysis, Flag, FlagStatus
 
 from .index import analyses_store, commit_without_waiting
-from .sql import fetch
+from .sql import TEXT_ARRAY, fetch, text_array
 from .stats import StoredRow
 
 # (claim_a, claim_b, kind) with claim_a < claim_b: one flag row (a database constraint).
@@ -148,6 +148,11 @@ def _store_fresh(
         for (a, b, kind), v in wanted.items()
     ]  # fmt: skip
     columns: list[Any] = [list(col) for col in zip(*rows, strict=True)] or [[]] * 8
+    for text in (2, 4, 5, 6, 7):
+        columns[text] = text_array(columns[text])
+    stored: list[Any] = [list(col) for col in zip(*analyses, strict=True)] or [[]] * 4
+    for text in (1, 2, 3):
+        stored[text] = text_array(stored[text])
     flag = connection.ops.quote_name(Flag._meta.db_table)
     history = Flag.history.model
     copied = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
@@ -163,9 +168,9 @@ def _store_fresh(
             ) AS yes
         ),
         v AS (
-            SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS bigint[]), CAST(%s AS text[]),
-                                 CAST(%s AS double precision[]), CAST(%s AS text[]),
-                                 CAST(%s AS text[]), CAST(%s AS text[]), CAST(%s AS text[]))
+            SELECT * FROM unnest(CAST(%s AS bigint[]), CAST(%s AS bigint[]), {TEXT_ARRAY},
+                                 CAST(%s AS double precision[]), {TEXT_ARRAY},
+                                 {TEXT_ARRAY}, {TEXT_ARRAY}, {TEXT_ARRAY})
                 AS v(claim_a_id, claim_b_id, kind, score, method, reasons, details, text_key)
         ),
         new AS (
@@ -188,8 +193,8 @@ def _store_fresh(
         kept AS (
             INSERT INTO {connection.ops.quote_name(ClaimAnalysis._meta.db_table)}
                 (claim_id, text_key, engine_version, data)
-            SELECT a.* FROM unnest(CAST(%s AS bigint[]), CAST(%s AS text[]), CAST(%s AS text[]),
-                                   CAST(%s AS text[])) AS a, fresh
+            SELECT a.* FROM unnest(CAST(%s AS bigint[]), {TEXT_ARRAY}, {TEXT_ARRAY},
+                                   {TEXT_ARRAY}) AS a, fresh
             WHERE fresh.yes
             ON CONFLICT (claim_id) DO UPDATE SET text_key = EXCLUDED.text_key,
                 engine_version = EXCLUDED.engine_version, data = EXCLUDED.data
@@ -209,7 +214,7 @@ def _store_fresh(
         *columns,
         engine.ENGINE_VERSION,
         FlagStatus.OPEN,
-        *([list(col) for col in zip(*analyses, strict=True)] or [[]] * 4),
+        *stored,
         AnalysisState.DONE,
         engine.ENGINE_VERSION,
         order,

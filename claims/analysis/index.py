@@ -20,7 +20,7 @@ from claims.engine.normalize import stem
 from claims.models import Claim, ClaimAnalysis, ClaimStatus, ClaimTerm, IndexChange
 
 from .mirror import Row, loaded_mirror
-from .sql import fetch
+from .sql import TEXT_ARRAY, fetch, text_array
 from .stats import TERM_LENGTH, StoredRow, stored_row
 
 SMALLINT_MAX = 32767
@@ -67,7 +67,7 @@ def commit_without_waiting() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def _columns(rows: dict[int, list[Row]]) -> list[list[object]]:
+def _columns(rows: dict[int, list[Row]]) -> list[object]:
     """The postings of many claims as six parallel columns (one array parameter each)."""
     cols: list[list[object]] = [[], [], [], [], [], []]
     for claim_id, claim_rows in rows.items():
@@ -78,12 +78,12 @@ def _columns(rows: dict[int, list[Row]]) -> list[list[object]]:
             cols[3].append(doc_len)
             cols[4].append(surface)
             cols[5].append(complete)
-    return cols
+    return [cols[0], text_array(cols[1]), cols[2], cols[3], text_array(cols[4]), cols[5]]  # type: ignore[arg-type]
 
 
 _UNNEST = (
-    "unnest(CAST(%s AS bigint[]), CAST(%s AS text[]), CAST(%s AS integer[]), "
-    "CAST(%s AS integer[]), CAST(%s AS text[]), CAST(%s AS boolean[])) "
+    f"unnest(CAST(%s AS bigint[]), {TEXT_ARRAY}, CAST(%s AS integer[]), "
+    f"CAST(%s AS integer[]), {TEXT_ARRAY}, CAST(%s AS boolean[])) "
     "AS v(claim_id, term, count, doc_len, surface, complete)"
 )
 

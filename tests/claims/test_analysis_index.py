@@ -224,3 +224,17 @@ def test_batch_outside_a_transaction_restores_the_commit_setting():
     assert analyze_claims([c.pk for c in claims]) == 2
     assert Flag.objects.filter(kind=FlagKind.REPEAT).exists()
     assert setting() == before
+
+
+@pytest.mark.parametrize(
+    "values", [[], [""], ["", ""], ["a", ""], ["910c", "h100", "don't", 'say "x"']]
+)
+def test_text_arrays_reach_postgresql_whole(values):
+    if connection.vendor != "postgresql":
+        pytest.skip("text arrays are cut on the server on PostgreSQL only")
+    from claims.analysis.sql import TEXT_ARRAY, fetch, text_array
+
+    (found,) = fetch(
+        f"SELECT COALESCE({TEXT_ARRAY}, CAST('{{}}' AS text[]))", [text_array(values)]
+    )[0]
+    assert found == values
