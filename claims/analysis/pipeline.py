@@ -2,9 +2,10 @@
 
 One code path for one claim (the Celery task) and for a backlog (the batch task, a
 re-analysis after an engine change): a single claim is a batch of one. Per batch, whatever
-the size: one read of the claims, one index write, one frequency count, one ranking
-statement, one read of the shortlist's postings, one read of the survivors' texts and
-verdicts, one transaction for flags and analysis state.
+the size: one read of the claims, one index write, one replay of the index feed (ranking
+itself runs in memory), one read of the survivors' texts, ratings and stored analyses, and
+one statement (or, when a flag already mentions a claim, one transaction) for flags, stored
+analyses and the analysed mark.
 """
 
 from __future__ import annotations
@@ -128,6 +129,9 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     with stage("index"):
         index_write({pk: postings_of(f) for pk, f in features.items()})
     limits = thresholds()
+    # Ranking replays the index feed only now, after this batch's postings have committed:
+    # of two claims analysed at the same moment, the later replay sees the other claim. (A
+    # replay in the same statement as the write would read a snapshot older than both.)
     ranked, postings = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
     # Candidates that cannot reach a flag are neither fetched nor analysed: most of the time
     # the best-ranked claims merely share a few words with the analysed one.
