@@ -92,8 +92,7 @@ class _State:
 class Mirror:
     """The inverted index of one database, in memory; see the module docstring."""
 
-    def __init__(self, key: tuple[str, str]) -> None:
-        self.key = key
+    def __init__(self) -> None:
         self._lock = threading.RLock()
         self._state = _State()
         self._loaded = False
@@ -484,7 +483,7 @@ def index_mirror() -> Mirror:
     with _lock:
         mirror = _mirrors.get(key)
         if mirror is None:
-            mirror = _mirrors[key] = Mirror(key)
+            mirror = _mirrors[key] = Mirror()
     mirror.replay()
     return mirror
 
