@@ -30,7 +30,7 @@ from .index import claims_unindex, index_write, postings_of
 from .mirror import loaded_mirror
 from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
 from .sql import any_of, fetch
-from .stats import features_from, features_of, stored_row, text_key
+from .stats import StoredRow, features_of, stored_features, stored_row, text_key
 from .timing import stage
 
 # Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
@@ -155,6 +155,7 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     others: dict[int, str] = {}
     ratings: dict[int, str] = {}
     known: dict[int, engine.ClaimFeatures] = dict(features)
+    refreshed: list[StoredRow] = []
     with stage("candidates"):
         if involved:
             where, params = any_of("c.id", sorted(involved | set(order)))
@@ -170,7 +171,13 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
                 if rating:
                     ratings[pk] = rating
                 if pk not in known:
-                    known[pk] = features_from(pk, text, key, version, data)
+                    found_features = stored_features(text, key, version, data)
+                    if found_features is None:
+                        # Not stored yet (indexed before analyses were kept, or the text
+                        # changed since): analysed now and stored with this batch's.
+                        found_features = features_of(pk, text)
+                        refreshed.append(stored_row(pk, text, found_features))
+                    known[pk] = found_features
     gone = involved - set(others)
     if gone and (mirror := loaded_mirror()) is not None:
         mirror.forget(gone)
@@ -190,7 +197,7 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
             )
             for pk in order
         }
-    analyses = [stored_row(pk, texts[pk], features[pk]) for pk in order]
+    analyses = [stored_row(pk, texts[pk], features[pk]) for pk in order] + refreshed
     with stage("flags"):
         return flags_store(order=order, found=found, analyses=analyses)
 

@@ -74,13 +74,10 @@ def stored_row(claim_id: int, text: str, features: engine.ClaimFeatures) -> Stor
     return (claim_id, text_key(text), engine.ENGINE_VERSION, stored.dumps(features))
 
 
-def features_from(
-    claim_id: int, text: str, stored_key: str | None, version: str | None, data: str | None
-) -> engine.ClaimFeatures:
-    """A candidate's features: its stored analysis when it is of this very text and engine,
-    else (and cached) an analysis of the text."""
+def stored_features(
+    text: str, stored_key: str | None, version: str | None, data: str | None
+) -> engine.ClaimFeatures | None:
+    """A claim's stored analysis, when it is of this very text and engine (else None)."""
     if data and version == engine.ENGINE_VERSION and stored_key == text_key(text):
-        loaded = stored.loads(data, text)
-        if loaded is not None:
-            return loaded
-    return features_of(claim_id, text)
+        return stored.loads(data, text)
+    return None

@@ -72,3 +72,14 @@ def test_analysis_works_without_prepared_statements(settings):
     a, b = ClaimFactory(text=ORIGINAL), ClaimFactory(text=REPEAT)
     claims_analyze(claim_ids=[a.pk, b.pk])
     assert Flag.objects.filter(claim_a=a, claim_b=b, kind=FlagKind.REPEAT).exists()
+
+
+def test_a_candidate_without_a_stored_analysis_gets_one_with_the_flags():
+    pool = ClaimFactory(text=ORIGINAL)
+    analysis.claims_index(claim_ids=[pool.pk])
+    ClaimAnalysis.objects.filter(claim=pool).delete()
+    analysis.analysis_caches_clear()
+    query = ClaimFactory(text=REPEAT)
+    claim_analyze(claim_id=query.pk)
+    assert Flag.objects.filter(claim_a=pool, claim_b=query, kind=FlagKind.REPEAT).exists()
+    assert set(ClaimAnalysis.objects.values_list("claim_id", flat=True)) == {pool.pk, query.pk}

@@ -70,6 +70,21 @@ def test_an_edited_claims_stored_analysis_is_not_used(analysed_texts):
     assert CONFLICT in analysed_texts
     assert Flag.objects.filter(claim_a=pool, claim_b=query, kind=FlagKind.CONFLICT).exists()
     assert not Flag.objects.filter(kind=FlagKind.REPEAT).exists()
+    # Stored again, of the text it has now: the next comparison need not analyse it.
+    assert ClaimAnalysis.objects.get(claim=pool).text_key == analysis.text_key(CONFLICT)
+
+
+def test_a_candidate_indexed_before_analyses_were_kept_gets_one(analysed_texts):
+    pool = ClaimFactory(text=ORIGINAL)
+    claims_index(claim_ids=[pool.pk])
+    ClaimAnalysis.objects.filter(claim=pool).delete()
+    analysis.analysis_caches_clear()
+    claim_analyze(claim_id=ClaimFactory(text=REPEAT).pk)
+    assert ClaimAnalysis.objects.get(claim=pool).text_key == analysis.text_key(ORIGINAL)
+    analysis.analysis_caches_clear()
+    analysed_texts.clear()
+    claim_analyze(claim_id=ClaimFactory(text=CONFLICT).pk)
+    assert ORIGINAL not in analysed_texts
 
 
 def test_analyses_of_another_engine_version_are_not_used(analysed_texts):
