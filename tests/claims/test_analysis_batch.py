@@ -7,7 +7,7 @@ import pytest
 from claims import analysis, engine
 from tests.factories import ClaimFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 POOL = (
     "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance.",
@@ -24,13 +24,6 @@ QUERIES = (
     "Washington tightened chip export controls on China.",
     "Nothing here shares a single word with the pool.",
 )
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    analysis.analysis_caches_clear()
-    yield
-    analysis.analysis_caches_clear()
 
 
 @pytest.fixture

@@ -16,22 +16,10 @@ from claims.analysis import (
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag, FlagKind
 from claims.services import claim_merge
 from claims.tasks import analyze_claims
+from tests.claims.texts import CONFLICT, ORIGINAL, OTHER_CHIP, REPEAT, UNRELATED
 from tests.factories import ClaimFactory
 
-ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
-REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
-CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
-OTHER_CHIP = "Huawei's Ascend 910D is meant to rival Nvidia H100 inference performance."
-UNRELATED = "Tencent's Hunyuan 3D model was downloaded more than 1.6 million times."
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    analysis.analysis_caches_clear()
-    yield
-    analysis.analysis_caches_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 def postings(claim):

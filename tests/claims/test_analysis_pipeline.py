@@ -14,12 +14,8 @@ from claims.models import AnalysisState, Claim, ClaimStatus, Flag, FlagKind, Fla
 from claims.services import claim_create, claim_update, flag_confirm, flag_dismiss
 from claims.tasks import sweep_analysis
 from reviews.models import Rating, VerdictState
+from tests.claims.texts import CONFLICT, ORIGINAL, REPEAT, UNRELATED
 from tests.factories import AppearanceFactory, VerdictFactory
-
-ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
-REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
-CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
-UNRELATED = "Tencent's Hunyuan 3D model was downloaded more than 1.6 million times."
 
 
 def create(editor, text, django_capture_on_commit_callbacks):

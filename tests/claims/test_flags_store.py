@@ -8,21 +8,10 @@ import pytest
 from claims import analysis
 from claims.analysis import claim_analyze, claims_analyze
 from claims.models import AnalysisState, Claim, ClaimAnalysis, Flag, FlagKind, FlagStatus
+from tests.claims.texts import CONFLICT, ORIGINAL, REPEAT, UNRELATED
 from tests.factories import ClaimFactory
 
-ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
-REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
-CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
-UNRELATED = "Tencent's Hunyuan 3D model was downloaded more than 1.6 million times."
-
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    analysis.analysis_caches_clear()
-    yield
-    analysis.analysis_caches_clear()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_caches")]
 
 
 def test_new_claims_get_flags_history_stored_analyses_and_the_analysed_mark():

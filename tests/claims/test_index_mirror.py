@@ -18,20 +18,10 @@ from claims import analysis, engine
 from claims.analysis import claims_analyze, claims_index, claims_unindex, index, index_mirror
 from claims.models import AnalysisState, Flag, FlagKind, IndexChange
 from claims.tasks import sweep_analysis
+from tests.claims.texts import ORIGINAL, REPEAT, UNRELATED
 from tests.factories import ClaimFactory
 
-ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
-REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
-UNRELATED = "Tencent's Hunyuan 3D model was downloaded more than 1.6 million times."
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    analysis.analysis_caches_clear()
-    yield
-    analysis.analysis_caches_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 def another_worker_indexes(monkeypatch, claim_ids):

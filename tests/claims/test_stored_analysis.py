@@ -8,20 +8,10 @@ from claims import analysis, engine
 from claims.analysis import claim_analyze, claims_index
 from claims.engine import stored
 from claims.models import ClaimAnalysis, Flag, FlagKind
+from tests.claims.texts import CONFLICT, ORIGINAL, REPEAT
 from tests.factories import ClaimFactory
 
-ORIGINAL = "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance."
-REPEAT = "Huawei's Ascend 910C chip reaches roughly 60 percent of the H100's inference performance."
-CONFLICT = "Huawei's Ascend 910C delivers about 90% of Nvidia H100 inference performance."
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    analysis.analysis_caches_clear()
-    yield
-    analysis.analysis_caches_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 @pytest.fixture
