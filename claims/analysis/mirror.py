@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from claims.engine.retrieval import DEFAULT_BM25
 from claims.models import ClaimTerm, IndexChange
 
-from .sql import fetch
+from .sql import any_of, fetch
 
 log = logging.getLogger(__name__)
 
@@ -462,13 +462,10 @@ def _stream_postings() -> Iterator[tuple[int, list[Row]]]:
 def _read_postings(claim_ids: list[int]) -> dict[int, list[Row]]:
     table = connection.ops.quote_name(ClaimTerm._meta.db_table)
     found: dict[int, list[Row]] = {}
+    # In parts: SQLite binds a bounded number of parameters.
     for start in range(0, len(claim_ids), 5000):
-        part = claim_ids[start : start + 5000]
-        marks = ", ".join(["%s"] * len(part))
-        rows = fetch(
-            f"SELECT {_COLUMNS} FROM {table} WHERE claim_id IN ({marks}) ORDER BY claim_id",  # noqa: S608
-            part,
-        )
+        where, params = any_of("claim_id", claim_ids[start : start + 5000])
+        rows = fetch(f"SELECT {_COLUMNS} FROM {table} WHERE {where} ORDER BY claim_id", params)  # noqa: S608
         found.update(_grouped(rows))
     return found
 

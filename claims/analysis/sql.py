@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 
@@ -23,8 +24,6 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall()) if cursor.description else []
-    import psycopg  # PostgreSQL's driver, only there when the database is
-
     connection.ensure_connection()
     with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(sql, params, prepare=settings.ANALYSIS_PREPARED_STATEMENTS or None)
