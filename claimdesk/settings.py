@@ -198,8 +198,9 @@ ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, mini
 # before every ranking; the sweep prunes the feed after this long, and a mirror that has not
 # replayed for half of it loads the index afresh instead.
 ANALYSIS_INDEX_FEED_HOURS = env_int("ANALYSIS_INDEX_FEED_HOURS", 24, minimum=1)
-# Analysis runs the same few statements for every claim; prepared once per connection they are
-# not planned again (the flags statement took longer to plan than to run). Off for a pooler in
+# Analysis runs the same few statements for every claim; prepared once per connection, with one
+# generic plan, they are neither parsed nor planned again (that had cost more than running
+# most of them). Off for a pooler in
 # transaction mode that cannot keep prepared statements (PgBouncer before 1.21).
 ANALYSIS_PREPARED_STATEMENTS = env_bool("ANALYSIS_PREPARED_STATEMENTS", default=True)
 

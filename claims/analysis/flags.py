@@ -160,11 +160,13 @@ def _store_fresh(
     sql = f"""
         WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
         fresh AS (
-            -- Two lookups rather than one OR: each side has its index.
+            -- One index probe per claim and side. Written as correlated lookups because the
+            -- statement is prepared: a generic plan of "= ANY(array)" guesses ten matches,
+            -- and to find the first of them it scanned the whole table.
             SELECT NOT EXISTS (
-                SELECT 1 FROM {flag} f WHERE f.claim_a_id = ANY(CAST(%s AS bigint[]))
-            ) AND NOT EXISTS (
-                SELECT 1 FROM {flag} f WHERE f.claim_b_id = ANY(CAST(%s AS bigint[]))
+                SELECT 1 FROM unnest(CAST(%s AS bigint[])) AS o(id)
+                WHERE EXISTS (SELECT 1 FROM {flag} f WHERE f.claim_a_id = o.id)
+                   OR EXISTS (SELECT 1 FROM {flag} f WHERE f.claim_b_id = o.id)
             ) AS yes
         ),
         v AS (
@@ -209,7 +211,6 @@ def _store_fresh(
         SELECT NULL, id, claim_a_id, claim_b_id, kind, created_at FROM new
     """  # noqa: S608
     params = [
-        order,
         order,
         *columns,
         engine.ENGINE_VERSION,

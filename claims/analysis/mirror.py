@@ -143,6 +143,9 @@ class Mirror:
                 LEFT JOIN {table} c ON c.txid >= %s
                 """,  # noqa: S608
                 [self._mark],
+                # Not prepared: a generic plan cannot tell a few recent rows from the whole
+                # feed, and would read all of it.
+                prepare=False,
             )
             xmin = int(rows[0][0])
             seen = [(int(i), int(c), int(t)) for _, i, c, t in rows if i is not None]

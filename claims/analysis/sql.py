@@ -9,25 +9,45 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
+# A prepare threshold no statement reaches by being run often: only explicit requests prepare.
+_EXPLICIT_ONLY = 2**62
 
-def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+
+def fetch(sql: str, params: list[Any], *, prepare: bool = True) -> list[tuple[Any, ...]]:
     """Run one statement in the current transaction (if any) and return its rows.
 
     On PostgreSQL the parameters are bound on the server (no literal arrays composed in
-    Python) and the statement is prepared once per connection: analysis runs the same few
-    statements again and again, and planning the largest cost more than running it. Django
-    leaves preparing off for connection poolers in transaction mode; these statements are
-    run by workers, which usually hold their own connections (``ANALYSIS_PREPARED_STATEMENTS``
-    turns it off for a pooler that cannot keep prepared statements).
+    Python) and the statement is prepared once per connection, with one generic plan:
+    analysis runs the same few statements again and again, and parsing and planning them
+    cost more than running most of them. Every statement sent here must therefore have a
+    good plan whatever its parameters; ``prepare=False`` is for one that does not (a range
+    whose width only the value tells). Django leaves preparing off for connection poolers in
+    transaction mode; ``ANALYSIS_PREPARED_STATEMENTS`` turns it off here too.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall()) if cursor.description else []
     connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=settings.ANALYSIS_PREPARED_STATEMENTS or None)
+    raw = connection.connection
+    prepare = prepare and bool(settings.ANALYSIS_PREPARED_STATEMENTS)
+    if prepare and raw.prepare_threshold is None:
+        _prepare_here(raw)
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=prepare or None)
         return list(cursor.fetchall()) if cursor.description else []
+
+
+def _prepare_here(raw: psycopg.Connection[Any]) -> None:
+    # Django leaves the connection's threshold at None, and psycopg then ignores even an
+    # explicit ``prepare=True``. Django's own cursors bind on the client and never prepare,
+    # so a threshold nothing reaches enables exactly the requests made here, and the plan
+    # setting below reaches only these statements too. Without it PostgreSQL plans each run
+    # afresh whenever the plan it would keep is estimated dearer: for "id = ANY(array)" it
+    # assumes ten elements, so the lookups of a claim or two were planned every time.
+    raw.prepare_threshold = _EXPLICIT_ONLY
+    with connection.wrap_database_errors, raw.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
 
 
 def any_of(column: str, values: list[int]) -> tuple[str, list[Any]]:
