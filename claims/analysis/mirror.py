@@ -359,19 +359,51 @@ class Mirror:
         order = np.lexsort((-claims, -totals))[:limit]
         return [int(c) for c in claims[order]]
 
-    def terms_of(self, claim_ids: Iterable[int]) -> dict[int, dict[str, int]]:
-        """Each indexed claim's terms with their counts (what BM25 reads)."""
+    def rerank(
+        self, shortlist: list[int], weights: dict[str, float], *, avg_len: float, k: int
+    ) -> list[tuple[int, float]]:
+        """The ``k`` best of ``shortlist`` by BM25 over every weighted query term, best first.
+
+        ``engine.rank`` to the last bit (same formula, same order of additions: each claim's
+        terms in term order), ties to the earlier place in the shortlist; claims sharing no
+        weighted term, or no longer indexed, are left out. Computed over the shortlist's
+        postings at once instead of building a dictionary of terms per claim.
+        """
         s = self._state
-        terms = s.terms
-        found: dict[int, dict[str, int]] = {}
+        query = sorted((tid, w) for t, w in weights.items() if (tid := s.vocab.get(t)) is not None)
+        if not query or k <= 0:
+            return []
+        k1, b = DEFAULT_BM25.k1, DEFAULT_BM25.b
+        avg = avg_len if avg_len > 0 else 1.0
+        claims: list[int] = []
+        sizes: list[int] = []
+        tids, counts = array("i"), array("H")
         with self._lock:
-            for claim_id in claim_ids:
+            for claim_id in shortlist:
                 doc = s.docs.get(claim_id)
                 if doc is not None:
-                    found[claim_id] = dict(
-                        zip([terms[t] for t in doc.tids], doc.counts, strict=True)
-                    )
-        return found
+                    claims.append(claim_id)
+                    sizes.append(len(doc.tids))
+                    tids.extend(doc.tids)
+                    counts.extend(doc.counts)
+        if not claims:
+            return []
+        q_tids = np.array([tid for tid, _ in query], dtype=np.int32)
+        q_weights = np.array([w for _, w in query], dtype=np.float64)
+        doc_of = np.repeat(np.arange(len(claims)), sizes)
+        all_tids = np.frombuffer(tids, dtype=np.int32)
+        tf = np.frombuffer(counts, dtype=np.uint16).astype(np.float64)
+        doc_len = np.bincount(doc_of, weights=tf, minlength=len(claims))
+        at = np.minimum(np.searchsorted(q_tids, all_tids), len(q_tids) - 1)
+        hit = q_tids[at] == all_tids
+        norm = k1 * (1.0 - b + b * doc_len / avg)
+        freq = tf[hit]
+        part = q_weights[at[hit]] * freq * (k1 + 1.0) / (freq + norm[doc_of[hit]])
+        scores = np.bincount(doc_of[hit], weights=part, minlength=len(claims))
+        matched = np.bincount(doc_of[hit], minlength=len(claims)) > 0
+        places = np.flatnonzero(matched)
+        best = places[np.lexsort((places, -scores[places]))][:k]
+        return [(claims[i], float(scores[i])) for i in best.tolist()]
 
     def postings(self, claim_ids: Iterable[int]) -> dict[int, Posting]:
         s = self._state

@@ -2,8 +2,9 @@
 
 Ranking runs on this process's mirror of the index (``mirror``), replayed up to the
 database's latest commit first: BM25 over each query's selective terms picks a shortlist,
-then ``engine.rank`` orders it by BM25 over all the query's terms (the common ones too); the
-shortlist's postings feed the pre-check. No statement is run per query beyond the replay.
+then BM25 over all the query's terms (the common ones too) orders it, ``engine.rank``'s maths
+computed on the mirror's arrays (``Mirror.rerank``); the ranked claims' postings feed the
+pre-check. No statement is run per query beyond the replay.
 """
 
 from __future__ import annotations
@@ -110,12 +111,11 @@ def rank_many(
             )
             for q in prepared
         }
-    with stage("rank.postings"):
-        terms = mirror.terms_of(cid for ids in shortlists.values() for cid in ids)
-    for q in prepared:
-        shortlist = [cid for cid in shortlists[q.key] if cid in terms]
-        best = engine.rank(q.features, ((cid, terms[cid]) for cid in shortlist), q.stats, k=k)
-        ranked[q.key] = [(int(cid), score) for cid, score in best]  # type: ignore[call-overload]
+    # The exact order: BM25 over all the query's terms (``engine.rank``'s, on the mirror).
+    with stage("rank.exact"):
+        for q in prepared:
+            weights = query_weights(q.features, q.stats)
+            ranked[q.key] = mirror.rerank(shortlists[q.key], weights, avg_len=q.stats.avg_len, k=k)
     # The whole postings (subjects too) only of the claims ranked, for the pre-check.
     with stage("rank.postings"):
         postings = mirror.postings(cid for found in ranked.values() for cid, _ in found)

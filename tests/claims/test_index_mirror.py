@@ -183,3 +183,34 @@ def test_a_deleted_claim_found_gone_leaves_the_mirror():
     analysis.claim_analyze(claim_id=query.pk)
     assert claim.pk not in index_mirror().postings([claim.pk])
     assert not Flag.objects.exists()
+
+
+def test_the_mirrors_exact_order_is_engine_rank_to_the_last_bit():
+    texts = [
+        ORIGINAL,
+        REPEAT,
+        UNRELATED,
+        "Nvidia's H20 sales to China fell 40% in 2025.",
+        "Huawei plans to ship the Ascend 910C to Chinese customers in 2025.",
+        "Nvidia H100 inference performance is the benchmark for Chinese chips: H100, H100.",
+        "The H100 and the H20 are Nvidia chips.",
+    ]
+    claims = [ClaimFactory(text=text) for text in texts]
+    claims_index(claim_ids=[c.pk for c in claims])
+    mirror = index_mirror()
+    shortlist = [c.pk for c in reversed(claims)]
+    postings = mirror.postings(shortlist)
+    stats = analysis.stats.DatabaseStats(
+        n_docs=mirror.n_docs,
+        avg_len=mirror.avg_len,
+        freqs={t: mirror.doc_freq(t) for p in postings.values() for t in p.terms},
+    )
+    for query in (REPEAT, "Nvidia H100 and H20 chips", "Qwen3 was released in April"):
+        features = engine.analyze(query)
+        expected = engine.rank(
+            features, ((cid, postings[cid].terms) for cid in shortlist), stats, k=5
+        )
+        weights = engine.retrieval.query_weights(features, stats)
+        got = mirror.rerank(shortlist, weights, avg_len=stats.avg_len, k=5)
+        assert got == [(int(cid), score) for cid, score in expected]  # exact floats
+    assert mirror.rerank([], {"h100": 1.0}, avg_len=1.0, k=5) == []
