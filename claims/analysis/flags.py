@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -153,11 +154,49 @@ def _store_fresh(
     stored: list[Any] = [list(col) for col in zip(*analyses, strict=True)] or [[]] * 4
     for text in (1, 2, 3):
         stored[text] = text_array(stored[text])
+    sql = _fresh_sql()
+    params = [
+        order,
+        *columns,
+        engine.ENGINE_VERSION,
+        FlagStatus.OPEN,
+        *stored,
+        AnalysisState.DONE,
+        engine.ENGINE_VERSION,
+        order,
+    ]
+    result = fetch(sql, params)
+    if not any(row[0] for row in result):
+        return None  # a flag mentions one of the claims: nothing was written
+    kept: dict[Key, Flag] = {}
+    for _, pk, a, b, kind, created in (row for row in result if row[0] is None):
+        kept[(a, b, kind)] = Flag(
+            pk=pk,
+            claim_a_id=a,
+            claim_b_id=b,
+            kind=kind,
+            engine_version=engine.ENGINE_VERSION,
+            status=FlagStatus.OPEN,
+            created_at=created,
+            updated_at=created,
+            **wanted[(a, b, kind)],
+        )
+    if len(kept) < len(wanted):
+        # Another worker flagged one of the pairs meanwhile: merge with its rows.
+        return None
+    return kept
+
+
+@functools.cache
+def _fresh_sql() -> str:
+    # Built once per process: reaching the history model through ``Flag.history`` builds a
+    # manager class each time (``inspect`` over the queryset's methods), which had cost more
+    # per analysis than the statement itself.
     flag = connection.ops.quote_name(Flag._meta.db_table)
     history = Flag.history.model
     copied = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
     # Only table and column names from the models are formatted in; values are parameters.
-    sql = f"""
+    return f"""
         WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)),
         fresh AS (
             -- One index probe per claim and side. Written as correlated lookups because the
@@ -210,36 +249,6 @@ def _store_fresh(
         UNION ALL
         SELECT NULL, id, claim_a_id, claim_b_id, kind, created_at FROM new
     """  # noqa: S608
-    params = [
-        order,
-        *columns,
-        engine.ENGINE_VERSION,
-        FlagStatus.OPEN,
-        *stored,
-        AnalysisState.DONE,
-        engine.ENGINE_VERSION,
-        order,
-    ]
-    result = fetch(sql, params)
-    if not any(row[0] for row in result):
-        return None  # a flag mentions one of the claims: nothing was written
-    kept: dict[Key, Flag] = {}
-    for _, pk, a, b, kind, created in (row for row in result if row[0] is None):
-        kept[(a, b, kind)] = Flag(
-            pk=pk,
-            claim_a_id=a,
-            claim_b_id=b,
-            kind=kind,
-            engine_version=engine.ENGINE_VERSION,
-            status=FlagStatus.OPEN,
-            created_at=created,
-            updated_at=created,
-            **wanted[(a, b, kind)],
-        )
-    if len(kept) < len(wanted):
-        # Another worker flagged one of the pairs meanwhile: merge with its rows.
-        return None
-    return kept
 
 
 def _json(value: object) -> str:
