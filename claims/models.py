@@ -251,9 +251,9 @@ class ClaimTerm(models.Model):
         Claim, on_delete=models.CASCADE, related_name="index_terms", db_index=False
     )
     term = models.CharField(max_length=64)
-    # BM25 inputs stored on every posting so that a query is scored from the term index alone,
-    # without touching the claim rows: the term's frequency in the claim and the claim's length
-    # (sum of its term frequencies; 0 on rows written before it was stored).
+    # BM25 inputs stored on every posting, so the in-memory copy is loaded from this table
+    # alone, without touching the claim rows: the term's frequency in the claim and the claim's
+    # length (sum of its term frequencies; 0 on rows written before it was stored).
     count = models.PositiveSmallIntegerField(default=1)
     doc_len = models.PositiveSmallIntegerField(default=0)
     # For a subject term, the claim's own words that stem to it (space separated). With them
@@ -264,13 +264,11 @@ class ClaimTerm(models.Model):
     complete = models.BooleanField(default=False)
 
     class Meta:
+        # No index by term: ranking runs on each worker's in-memory copy of this table
+        # (``claims.analysis.mirror``), which reads it by claim. An index by term went unused
+        # and made every posting written update a random page of the largest index.
         constraints = [
             models.UniqueConstraint(fields=["claim", "term"], name="claimterm_unique"),
-        ]
-        # Every column a ranking query reads is in the index, so PostgreSQL answers it with
-        # an index-only scan over the query's terms.
-        indexes = [
-            models.Index(fields=["term", "claim", "count", "doc_len"], name="claimterm_postings")
         ]
 
     def __str__(self) -> str:
