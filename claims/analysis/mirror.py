@@ -30,6 +30,7 @@ import time
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -67,13 +68,68 @@ class Posting:
 class _Doc:
     # Term ids in term order (the order BM25 sums in, so a score is the same to the last bit
     # whichever mirror computes it), their counts, and which of them are subject terms.
-    tids: array[int]
-    counts: array[int]
+    tids: array[int] | np.ndarray[Any, Any]
+    counts: array[int] | np.ndarray[Any, Any]
     doc_len: int
     subjects: tuple[int, ...]
     # The claim's words for each subject term (space separated), beside ``subjects``.
     surfaces: tuple[str, ...]
     complete: bool
+
+
+def _empty(dtype: Any) -> np.ndarray[Any, Any]:
+    return np.zeros(0, dtype=dtype)
+
+
+@dataclass
+class _Base:
+    """The claims as loaded, in flat arrays rather than an object per claim.
+
+    A worker's pool processes inherit the mirror from the worker that loaded it. Reading a
+    Python object writes its reference count, so the page holding it is copied into the
+    reading process: with an object per claim, a forked process copied about 150 pages per
+    claim it analysed (and, in time, the whole mirror). Numpy arrays are read in place.
+    """
+
+    claims: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.int64))  # sorted
+    # Claim i's postings are [ptr[i], ptr[i + 1]) of tids and counts (term order).
+    ptr: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(1, np.int64))
+    tids: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.int32))
+    counts: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.uint16))
+    lens: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.int32))
+    complete: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.bool_))
+    # Cleared when the claim is edited (its new postings live in ``_State.docs``) or removed.
+    alive: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.bool_))
+    # Claim i's subject terms are [sptr[i], sptr[i + 1]) of stids; subject term j's words are
+    # surf[surf_ptr[j]:surf_ptr[j + 1]] (UTF-8).
+    sptr: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(1, np.int64))
+    stids: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.int32))
+    surf_ptr: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(1, np.int64))
+    surf: bytes = b""
+
+    def positions(self, claim_ids: list[int]) -> list[int]:
+        """Each claim's row, or -1 when it is not (or no longer) here."""
+        if not len(self.claims) or not claim_ids:
+            return [-1] * len(claim_ids)
+        wanted = np.asarray(claim_ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.claims, wanted), len(self.claims) - 1)
+        found = (self.claims[at] == wanted) & self.alive[at]
+        positions: list[int] = np.where(found, at, -1).tolist()
+        return positions
+
+    def doc(self, i: int) -> _Doc:
+        """Row ``i`` as a document (its arrays are views, nothing is copied)."""
+        lo, hi = int(self.ptr[i]), int(self.ptr[i + 1])
+        slo, shi = int(self.sptr[i]), int(self.sptr[i + 1])
+        cuts = self.surf_ptr[slo : shi + 1].tolist()
+        return _Doc(
+            self.tids[lo:hi],
+            self.counts[lo:hi],
+            int(self.lens[i]),
+            tuple(self.stids[slo:shi].tolist()),
+            tuple(self.surf[a:b].decode() for a, b in pairwise(cuts)),
+            bool(self.complete[i]),
+        )
 
 
 @dataclass
@@ -85,8 +141,21 @@ class _State:
     ids: list[array[int]] = field(default_factory=list)
     tfs: list[array[int]] = field(default_factory=list)
     lens: list[array[int]] = field(default_factory=list)
+    base: _Base = field(default_factory=_Base)
+    # How many of the base's claims are alive.
+    alive: int = 0
+    # Claims indexed (or edited) since the load.
     docs: dict[int, _Doc] = field(default_factory=dict)
     total_len: int = 0
+
+    def docs_of(self, claim_ids: list[int]) -> Iterator[tuple[int, _Doc]]:
+        """The indexed claims among ``claim_ids``, in that order, with their documents."""
+        for claim_id, i in zip(claim_ids, self.base.positions(claim_ids), strict=True):
+            doc = self.docs.get(claim_id)
+            if doc is not None:
+                yield claim_id, doc
+            elif i >= 0:
+                yield claim_id, self.base.doc(i)
 
 
 class Mirror:
@@ -107,11 +176,11 @@ class Mirror:
     # ----------------------------------------------------------------- statistics
     @property
     def n_docs(self) -> int:
-        return len(self._state.docs)
+        return self._state.alive + len(self._state.docs)
 
     @property
     def avg_len(self) -> float:
-        docs = len(self._state.docs)
+        docs = self.n_docs
         return self._state.total_len / docs if docs else 0.0
 
     def doc_freq(self, term: str) -> int:
@@ -219,7 +288,7 @@ class Mirror:
             self._load_docs(_stream_docs())
         if outer:
             # Read inside a transaction that may yet roll back: checked again next replay.
-            self._dirty = set(self._state.docs)
+            self._dirty = set(self._state.base.claims.tolist()) | set(self._state.docs)
         self._loaded = True
         self._replayed_at = time.monotonic()
         if self.n_docs >= FREEZE_MIN_CLAIMS:
@@ -239,35 +308,72 @@ class Mirror:
             )
 
     def _load_docs(self, docs: Iterable[_Stored]) -> None:
-        """Documents first, term lists after: one sort of all postings by term (stable, so
-        each list keeps claim order) instead of millions of appends."""
+        """Claims first (as the base's flat arrays), term lists after: one sort of all
+        postings by term (stable, so each list keeps claim order) instead of millions of
+        appends. ``docs`` come in claim order."""
         s = self._state
-        tids, claims, tfs, lens = array("i"), array("q"), array("H"), array("H")
-        for claim_id, terms, counts, doc_len, surfaces, complete in docs:
-            doc = self._doc(terms, counts, doc_len, surfaces, complete)
-            s.docs[claim_id] = doc
-            s.total_len += doc_len
-            n = len(doc.tids)
-            tids.extend(doc.tids)
-            claims.extend([claim_id] * n)
-            tfs.extend(doc.counts)
-            lens.extend([doc_len] * n)
-        by_term = np.frombuffer(tids, dtype=np.int32) if tids else np.zeros(0, np.int32)
-        order = np.argsort(by_term, kind="stable")
-        bounds = np.searchsorted(by_term[order], np.arange(len(s.terms) + 1))
+        tid = self._tid
+        claims, ptr, lens, complete = array("q"), array("q", [0]), array("i"), array("b")
+        tids, tfs = array("i"), array("H")
+        sptr, stids, surf_ptr = array("q", [0]), array("i"), array("q", [0])
+        surf: list[bytes] = []
+        late: list[_Stored] = []
+        last = -1
+        for doc in docs:
+            claim_id, terms, counts, doc_len, surfaces, is_complete = doc
+            if claim_id <= last:
+                late.append(doc)  # not in claim order: kept beside the base instead
+                continue
+            last = claim_id
+            doc_tids = [tid(term) for term in terms]
+            claims.append(claim_id)
+            tids.extend(doc_tids)
+            tfs.extend(counts)
+            ptr.append(len(tids))
+            lens.append(doc_len)
+            complete.append(bool(is_complete))
+            for term_id, surface in zip(doc_tids, surfaces, strict=True):
+                if surface:
+                    stids.append(term_id)
+                    data = surface.encode()
+                    surf.append(data)
+                    surf_ptr.append(surf_ptr[-1] + len(data))
+            sptr.append(len(stids))
+        base = _Base(
+            claims=np.frombuffer(claims, dtype=np.int64) if claims else _empty(np.int64),
+            ptr=np.frombuffer(ptr, dtype=np.int64),
+            tids=np.frombuffer(tids, dtype=np.int32) if tids else _empty(np.int32),
+            counts=np.frombuffer(tfs, dtype=np.uint16) if tfs else _empty(np.uint16),
+            lens=np.frombuffer(lens, dtype=np.int32) if lens else _empty(np.int32),
+            complete=np.frombuffer(complete, dtype=np.int8).astype(np.bool_),
+            alive=np.ones(len(claims), dtype=np.bool_),
+            sptr=np.frombuffer(sptr, dtype=np.int64),
+            stids=np.frombuffer(stids, dtype=np.int32) if stids else _empty(np.int32),
+            surf_ptr=np.frombuffer(surf_ptr, dtype=np.int64),
+            surf=b"".join(surf),
+        )
+        s.base, s.alive = base, len(claims)
+        s.total_len += int(base.lens.sum())
+        sizes = np.diff(base.ptr)
+        order = np.argsort(base.tids, kind="stable")
+        bounds = np.searchsorted(base.tids[order], np.arange(len(s.terms) + 1))
         columns = (
-            (s.ids, "q", np.frombuffer(claims, dtype=np.int64) if claims else None),
-            (s.tfs, "H", np.frombuffer(tfs, dtype=np.uint16) if tfs else None),
-            (s.lens, "H", np.frombuffer(lens, dtype=np.uint16) if lens else None),
+            (s.ids, "q", np.repeat(base.claims, sizes)),
+            (s.tfs, "H", base.counts),
+            (s.lens, "H", np.repeat(base.lens, sizes).astype(np.uint16)),
         )
         for lists, code, values in columns:
-            if values is None:
-                continue
             ordered = values[order]
-            for tid in range(len(s.terms)):
+            for term_id in range(len(s.terms)):
                 part = array(code)
-                part.frombytes(ordered[bounds[tid] : bounds[tid + 1]].tobytes())
-                lists[tid] = part
+                part.frombytes(ordered[bounds[term_id] : bounds[term_id + 1]].tobytes())
+                lists[term_id] = part
+        for claim_id, terms, counts, doc_len, surfaces, is_complete in late:
+            rows = [
+                (term, count, doc_len, surface, is_complete)
+                for term, count, surface in zip(terms, counts, surfaces, strict=True)
+            ]
+            self._put(claim_id, rows)
 
     # ----------------------------------------------------------------- storage
     def _doc(
@@ -304,9 +410,13 @@ class Mirror:
     def _put(self, claim_id: int, rows: list[Row] | None) -> None:
         s = self._state
         old = s.docs.pop(claim_id, None)
+        if old is None and (i := s.base.positions([claim_id])[0]) >= 0:
+            old = s.base.doc(i)
+            s.base.alive[i] = False
+            s.alive -= 1
         if old is not None:
             s.total_len -= old.doc_len
-            for tid in old.tids:
+            for tid in old.tids.tolist():
                 ids = s.ids[tid]
                 at = np.flatnonzero(np.frombuffer(ids, dtype=np.int64) == claim_id)
                 # Removed from the end so the earlier positions stay valid.
@@ -377,22 +487,33 @@ class Mirror:
         avg = avg_len if avg_len > 0 else 1.0
         claims: list[int] = []
         sizes: list[int] = []
-        tids, counts = array("i"), array("H")
+        tid_parts: list[Any] = []
+        count_parts: list[Any] = []
         with self._lock:
-            for claim_id in shortlist:
+            base = s.base
+            rows = base.positions(shortlist)
+            los = base.ptr[rows].tolist()
+            his = base.ptr[[row + 1 for row in rows]].tolist()
+            for claim_id, row, lo, hi in zip(shortlist, rows, los, his, strict=True):
                 doc = s.docs.get(claim_id)
                 if doc is not None:
-                    claims.append(claim_id)
-                    sizes.append(len(doc.tids))
-                    tids.extend(doc.tids)
-                    counts.extend(doc.counts)
-        if not claims:
-            return []
+                    tid_parts.append(np.asarray(doc.tids, dtype=np.int32))
+                    count_parts.append(np.asarray(doc.counts, dtype=np.uint16))
+                elif row >= 0:
+                    tid_parts.append(base.tids[lo:hi])
+                    count_parts.append(base.counts[lo:hi])
+                else:
+                    continue
+                claims.append(claim_id)
+                sizes.append(len(tid_parts[-1]))
+            if not claims:
+                return []
+            # Copies, made under the lock: a document's arrays are views into the mirror.
+            all_tids = np.concatenate(tid_parts)
+            tf = np.concatenate(count_parts).astype(np.float64)
         q_tids = np.array([tid for tid, _ in query], dtype=np.int32)
         q_weights = np.array([w for _, w in query], dtype=np.float64)
         doc_of = np.repeat(np.arange(len(claims)), sizes)
-        all_tids = np.frombuffer(tids, dtype=np.int32)
-        tf = np.frombuffer(counts, dtype=np.uint16).astype(np.float64)
         doc_len = np.bincount(doc_of, weights=tf, minlength=len(claims))
         at = np.minimum(np.searchsorted(q_tids, all_tids), len(q_tids) - 1)
         hit = q_tids[at] == all_tids
@@ -409,10 +530,7 @@ class Mirror:
         s = self._state
         found: dict[int, Posting] = {}
         with self._lock:
-            for claim_id in claim_ids:
-                doc = s.docs.get(claim_id)
-                if doc is None:
-                    continue
+            for claim_id, doc in s.docs_of(list(claim_ids)):
                 terms = s.terms
                 words: list[str] = []
                 stems: list[str] = []
@@ -421,7 +539,10 @@ class Mirror:
                     words += split
                     stems += [terms[tid]] * len(split)
                 found[claim_id] = Posting(
-                    terms={terms[t]: c for t, c in zip(doc.tids, doc.counts, strict=True)},
+                    terms={
+                        terms[t]: c
+                        for t, c in zip(doc.tids.tolist(), doc.counts.tolist(), strict=True)
+                    },
                     subject_words=tuple(words),
                     complete=doc.complete,
                     subject_stems=frozenset(stems),

@@ -214,3 +214,32 @@ def test_the_mirrors_exact_order_is_engine_rank_to_the_last_bit():
         got = mirror.rerank(shortlist, weights, avg_len=stats.avg_len, k=5)
         assert got == [(int(cid), score) for cid, score in expected]  # exact floats
     assert mirror.rerank([], {"h100": 1.0}, avg_len=1.0, k=5) == []
+
+
+def test_edits_and_removals_after_a_load_leave_what_a_fresh_load_gives():
+    texts = [ORIGINAL, REPEAT, UNRELATED, "Nvidia's H20 sales to China fell 40% in 2025."]
+    claims = [ClaimFactory(text=text) for text in texts]
+    ids = [c.pk for c in claims]
+    claims_index(claim_ids=ids)
+    analysis.analysis_caches_clear()
+    mirror = index_mirror()  # every claim in the loaded arrays
+    edited, removed = claims[0], claims[3]
+    type(edited).objects.filter(pk=edited.pk).update(text="Huawei's Ascend 910D rivals the H20.")
+    claims_index(claim_ids=[edited.pk])
+    claims_unindex(claim_ids=[removed.pk])
+
+    def state(m):
+        terms = ("910c", "910d", "h100", "h20", "china")
+        return (
+            m.postings(ids),
+            m.n_docs,
+            m.avg_len,
+            [m.doc_freq(t) for t in terms],
+            m.rerank(ids, dict.fromkeys(terms, 1.0), avg_len=m.avg_len, k=4),
+        )
+
+    kept_in_step = state(mirror)
+    assert removed.pk not in kept_in_step[0]
+    assert "910d" in kept_in_step[0][edited.pk].terms
+    analysis.analysis_caches_clear()
+    assert state(index_mirror()) == kept_in_step
