@@ -119,15 +119,20 @@ class _Base:
 
     def doc(self, i: int) -> _Doc:
         """Row ``i`` as a document (its arrays are views, nothing is copied)."""
-        lo, hi = int(self.ptr[i]), int(self.ptr[i + 1])
-        slo, shi = int(self.sptr[i]), int(self.sptr[i + 1])
-        cuts = self.surf_ptr[slo : shi + 1].tolist()
+        lo, hi = self.ptr[i : i + 2].tolist()
+        slo, shi = self.sptr[i : i + 2].tolist()
+        subjects: tuple[int, ...] = ()
+        surfaces: tuple[str, ...] = ()
+        if shi > slo:
+            subjects = tuple(self.stids[slo:shi].tolist())
+            cuts = self.surf_ptr[slo : shi + 1].tolist()
+            surfaces = tuple(self.surf[a:b].decode() for a, b in pairwise(cuts))
         return _Doc(
             self.tids[lo:hi],
             self.counts[lo:hi],
             int(self.lens[i]),
-            tuple(self.stids[slo:shi].tolist()),
-            tuple(self.surf[a:b].decode() for a, b in pairwise(cuts)),
+            subjects,
+            surfaces,
             bool(self.complete[i]),
         )
 
