@@ -32,7 +32,12 @@ def fetch(sql: str, params: list[Any], *, prepare: bool = True) -> list[tuple[An
     raw = connection.connection
     prepare = prepare and bool(settings.ANALYSIS_PREPARED_STATEMENTS)
     if prepare and raw.prepare_threshold is None:
-        _prepare_here(raw)
+        if connection.in_atomic_block:
+            # The session setting made below would be undone if this transaction rolled
+            # back; the first statement run outside one turns preparing on instead.
+            prepare = False
+        else:
+            _prepare_here(raw)
     with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
         cursor.execute(sql, params, prepare=prepare or None)
         return list(cursor.fetchall()) if cursor.description else []
