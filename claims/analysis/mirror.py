@@ -153,14 +153,18 @@ class _State:
     docs: dict[int, _Doc] = field(default_factory=dict)
     total_len: int = 0
 
+    def located(self, claim_ids: list[int]) -> Iterator[tuple[int, _Doc | None, int]]:
+        """The indexed claims among ``claim_ids``, in that order: each with its document when
+        it was indexed since the load, else with its row of the base."""
+        for claim_id, row in zip(claim_ids, self.base.positions(claim_ids), strict=True):
+            doc = self.docs.get(claim_id)
+            if doc is not None or row >= 0:
+                yield claim_id, doc, row
+
     def docs_of(self, claim_ids: list[int]) -> Iterator[tuple[int, _Doc]]:
         """The indexed claims among ``claim_ids``, in that order, with their documents."""
-        for claim_id, i in zip(claim_ids, self.base.positions(claim_ids), strict=True):
-            doc = self.docs.get(claim_id)
-            if doc is not None:
-                yield claim_id, doc
-            elif i >= 0:
-                yield claim_id, self.base.doc(i)
+        for claim_id, doc, row in self.located(claim_ids):
+            yield claim_id, doc if doc is not None else self.base.doc(row)
 
 
 class Mirror:
@@ -496,19 +500,19 @@ class Mirror:
         count_parts: list[Any] = []
         with self._lock:
             base = s.base
-            rows = base.positions(shortlist)
+            # Only the terms and counts (a whole document, subjects too, would cost more), with
+            # the base rows' bounds read at once.
+            found = list(s.located(shortlist))
+            rows = [row for _, _, row in found]
             los = base.ptr[rows].tolist()
             his = base.ptr[[row + 1 for row in rows]].tolist()
-            for claim_id, row, lo, hi in zip(shortlist, rows, los, his, strict=True):
-                doc = s.docs.get(claim_id)
+            for (claim_id, doc, _), lo, hi in zip(found, los, his, strict=True):
                 if doc is not None:
                     tid_parts.append(np.asarray(doc.tids, dtype=np.int32))
                     count_parts.append(np.asarray(doc.counts, dtype=np.uint16))
-                elif row >= 0:
+                else:
                     tid_parts.append(base.tids[lo:hi])
                     count_parts.append(base.counts[lo:hi])
-                else:
-                    continue
                 claims.append(claim_id)
                 sizes.append(len(tid_parts[-1]))
             if not claims:
