@@ -32,7 +32,15 @@ from .pipeline import (
     text_key,
     thresholds,
 )
-from .retrieval import CANDIDATES, Posting, claim_candidates, could_flag, postings_for, rank_many
+from .retrieval import (
+    CANDIDATES,
+    Posting,
+    claim_candidates,
+    could_flag,
+    flaggable,
+    postings_for,
+    rank_many,
+)
 from .stats import caches_clear as analysis_caches_clear
 
 
@@ -57,6 +65,7 @@ __all__ = [
     "claims_needing_analysis",
     "claims_unindex",
     "could_flag",
+    "flaggable",
     "index_feed_prune",
     "index_mirror",
     "pair_compare",

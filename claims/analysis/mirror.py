@@ -23,12 +23,13 @@ rolled back; they are reloaded from the database at the next replay.
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
 import time
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -37,6 +38,8 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
+from claims.engine.compare import is_content_term
+from claims.engine.normalize import is_identifier
 from claims.engine.retrieval import DEFAULT_BM25
 from claims.models import ClaimTerm, IndexChange
 
@@ -77,6 +80,55 @@ class _Doc:
     complete: bool
 
 
+@dataclass(frozen=True)
+class PairOverlaps:
+    """What a query and a candidate have in common, for many (query, candidate) pairs: each
+    field an array with one value per pair.
+
+    Terms are counted over the candidate's content terms (``compare.content_terms``: numbers
+    left out), a "subject" term being a subject stem of either side, as
+    ``compare.lexical_similarity`` weighs it. Subject words are compared by stem, as
+    ``compare.compare_subjects`` compares them.
+    """
+
+    indexed: np.ndarray[Any, Any]  # the candidate is in the index (else every count is 0)
+    complete: np.ndarray[Any, Any]  # its postings hold all its terms and subject words
+    content: np.ndarray[Any, Any]  # the candidate's content terms
+    content_subject: np.ndarray[Any, Any]  # ... of them subjects
+    shared: np.ndarray[Any, Any]  # ... of them also the query's terms
+    shared_subject: np.ndarray[Any, Any]  # ... of those subjects
+    # Shared terms that are the candidate's subject stems and not the query's.
+    theirs_only: np.ndarray[Any, Any]
+    # The query's subject words whose stem the candidate's subjects share: how many, of
+    # them identifiers, of them names (the query's figures for each stem, summed).
+    ours_shared: np.ndarray[Any, Any]  # shape (pairs, 3)
+    # The candidate's subject words whose stem is not among the query's: how many, of them
+    # identifiers, of them names.
+    theirs_unshared: np.ndarray[Any, Any]  # shape (pairs, 3)
+
+
+@functools.lru_cache(maxsize=100_000)
+def surface_kinds(surface: str) -> tuple[int, int, int]:
+    """A subject term's distinct words (space separated): how many, how many are identifiers
+    and how many alphabetic names, as ``compare.compare_subjects`` tells them apart."""
+    words = set(surface.split(" "))
+    return len(words), sum(map(is_identifier, words)), sum(w.isalpha() for w in words)
+
+
+def _member(values: np.ndarray[Any, Any], sorted_set: np.ndarray[Any, Any]) -> Any:
+    """Whether each value is in ``sorted_set`` (sorted, unique)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return sorted_set[at] == values
+
+
+def _ranges(starts: np.ndarray[Any, Any], sizes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """The positions of the slices [start, start + size), one after the other."""
+    ends = np.cumsum(sizes)
+    return np.repeat(starts - ends + sizes, sizes) + np.arange(int(ends[-1]) if len(ends) else 0)
+
+
 def _empty(dtype: Any) -> np.ndarray[Any, Any]:
     return np.zeros(0, dtype=dtype)
 
@@ -106,6 +158,9 @@ class _Base:
     stids: np.ndarray[Any, Any] = field(default_factory=lambda: _empty(np.int32))
     surf_ptr: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros(1, np.int64))
     surf: bytes = b""
+    # Beside stids: how many distinct words each subject term has, of them identifiers and
+    # alphabetic names (``surface_kinds``), for comparing subjects on arrays.
+    skinds: np.ndarray[Any, Any] = field(default_factory=lambda: np.zeros((0, 3), np.int16))
 
     def positions(self, claim_ids: list[int]) -> list[int]:
         """Each claim's row, or -1 when it is not (or no longer) here."""
@@ -141,6 +196,8 @@ class _Base:
 class _State:
     vocab: dict[str, int] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    # Per term id: 1 when the term counts in lexical overlap (not a number).
+    content: bytearray = field(default_factory=bytearray)
     # Per term id: the claims holding it, with the posting's count and the claim's length,
     # appended as claims are indexed (numpy reads them in place).
     ids: list[array[int]] = field(default_factory=list)
@@ -325,6 +382,7 @@ class Mirror:
         claims, ptr, lens, complete = array("q"), array("q", [0]), array("i"), array("b")
         tids, tfs = array("i"), array("H")
         sptr, stids, surf_ptr = array("q", [0]), array("i"), array("q", [0])
+        skinds = array("h")
         surf: list[bytes] = []
         late: list[_Stored] = []
         last = -1
@@ -347,6 +405,7 @@ class Mirror:
                     data = surface.encode()
                     surf.append(data)
                     surf_ptr.append(surf_ptr[-1] + len(data))
+                    skinds.extend(surface_kinds(surface))
             sptr.append(len(stids))
         base = _Base(
             claims=np.frombuffer(claims, dtype=np.int64) if claims else _empty(np.int64),
@@ -360,6 +419,9 @@ class Mirror:
             stids=np.frombuffer(stids, dtype=np.int32) if stids else _empty(np.int32),
             surf_ptr=np.frombuffer(surf_ptr, dtype=np.int64),
             surf=b"".join(surf),
+            skinds=np.frombuffer(skinds, dtype=np.int16).reshape(-1, 3)
+            if skinds
+            else np.zeros((0, 3), np.int16),
         )
         s.base, s.alive = base, len(claims)
         s.total_len += int(base.lens.sum())
@@ -411,6 +473,7 @@ class Mirror:
         if tid is None:
             tid = s.vocab[term] = len(s.terms)
             s.terms.append(term)
+            s.content.append(is_content_term(term))
             s.ids.append(array("q"))
             s.tfs.append(array("H"))
             s.lens.append(array("H"))
@@ -534,6 +597,116 @@ class Mirror:
         places = np.flatnonzero(matched)
         best = places[np.lexsort((places, -scores[places]))][:k]
         return [(claims[i], float(scores[i])) for i in best.tolist()]
+
+    def overlaps(
+        self,
+        pairs: list[tuple[int, int]],
+        terms: Sequence[Iterable[str]],
+        subjects: Sequence[Iterable[str]],
+        subject_words: Sequence[dict[str, tuple[int, int, int]]],
+    ) -> PairOverlaps:
+        """What each (query, candidate claim) pair has in common, all pairs at once.
+
+        For query ``q``: ``terms[q]`` its content terms, ``subjects[q]`` its subject stems
+        and ``subject_words[q]`` the (words, identifiers, names) figures of its subject words
+        under each stem. This is ``compare``'s arithmetic spread over arrays, so a batch's
+        pre-check need not build a posting and sets for each candidate only to count.
+        """
+        s = self._state
+        n = len(pairs)
+        queries = np.array([q for q, _ in pairs], dtype=np.int64)
+        indexed = np.zeros(n, dtype=np.bool_)
+        complete = np.zeros(n, dtype=np.bool_)
+        with self._lock:
+            vocab, base = s.vocab, s.base
+            # Keys (query or pair, term id) let one sorted search serve every pair.
+            width = len(s.terms) + 1
+            content_of = np.frombuffer(bytes(s.content), dtype=np.bool_)
+
+            def keys(sets: Sequence[Iterable[str]]) -> np.ndarray[Any, Any]:
+                found = [
+                    q * width + tid
+                    for q, words in enumerate(sets)
+                    for word in words
+                    if (tid := vocab.get(word)) is not None
+                ]
+                return np.unique(np.array(found, dtype=np.int64))
+
+            query_terms, query_subjects = keys(terms), keys(subjects)
+            stem_keys: list[int] = []
+            stem_kinds: list[tuple[int, int, int]] = []
+            for q, by_stem in enumerate(subject_words):
+                for stem, figures in by_stem.items():
+                    if (tid := vocab.get(stem)) is not None:
+                        stem_keys.append(q * width + tid)
+                        stem_kinds.append(figures)
+            claim_ids = [claim_id for _, claim_id in pairs]
+            rows = np.array(base.positions(claim_ids), dtype=np.int64)
+            # A claim indexed since the load lives beside the base (its row there is dead).
+            later = [(p, doc) for p, c in enumerate(claim_ids) if (doc := s.docs.get(c))]
+            at = np.flatnonzero(rows >= 0)
+            row = rows[at]
+            indexed[at] = True
+            complete[at] = base.complete[row]
+            lo, sizes = base.ptr[row], base.ptr[row + 1] - base.ptr[row]
+            slo, ssizes = base.sptr[row], base.sptr[row + 1] - base.sptr[row]
+            slots = _ranges(slo, ssizes)
+            tid_parts = [base.tids[_ranges(lo, sizes)].astype(np.int64)]
+            pair_parts = [np.repeat(at, sizes)]
+            stid_parts = [base.stids[slots].astype(np.int64)]
+            spair_parts = [np.repeat(at, ssizes)]
+            kind_parts = [base.skinds[slots].astype(np.int64)]
+            for p, doc in later:
+                indexed[p], complete[p] = True, doc.complete
+                tid_parts.append(np.asarray(doc.tids, dtype=np.int64))
+                pair_parts.append(np.full(len(doc.tids), p, dtype=np.int64))
+                stid_parts.append(np.asarray(doc.subjects, dtype=np.int64))
+                spair_parts.append(np.full(len(doc.subjects), p, dtype=np.int64))
+                kind_parts.append(
+                    np.array([surface_kinds(x) for x in doc.surfaces], dtype=np.int64).reshape(
+                        -1, 3
+                    )
+                )
+        tids, pair_of = np.concatenate(tid_parts), np.concatenate(pair_parts)
+        stids, spair_of = np.concatenate(stid_parts), np.concatenate(spair_parts)
+        kinds = np.concatenate(kind_parts)
+
+        def per_pair(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+            return np.bincount(pair_of[mask], minlength=n)
+
+        def slot_sums(values: np.ndarray[Any, Any], mask: np.ndarray[Any, Any]) -> Any:
+            return np.stack(
+                [np.bincount(spair_of[mask], weights=v[mask], minlength=n) for v in values.T],
+                axis=1,
+            )
+
+        # Terms, for the lexical overlap.
+        query_keys = queries[pair_of] * width + tids
+        content = content_of[tids]
+        shared = content & _member(query_keys, query_terms)
+        ours = _member(query_keys, query_subjects)
+        theirs = _member(pair_of * width + tids, np.unique(spair_of * width + stids))
+        subject = ours | theirs
+        # Subject words, by stem: the candidate's subject terms the query shares or not.
+        order = np.argsort(np.array(stem_keys, dtype=np.int64))
+        sorted_keys = np.array(stem_keys, dtype=np.int64)[order]
+        query_kinds = np.array(stem_kinds, dtype=np.int64).reshape(-1, 3)[order]
+        slot_keys = queries[spair_of] * width + stids
+        in_query = _member(slot_keys, sorted_keys)
+        mine = np.zeros((len(slot_keys), 3), dtype=np.int64)
+        if len(sorted_keys):
+            mine = query_kinds[np.minimum(np.searchsorted(sorted_keys, slot_keys), len(order) - 1)]
+        return PairOverlaps(
+            indexed=indexed,
+            complete=complete,
+            content=per_pair(content),
+            content_subject=per_pair(content & subject),
+            shared=per_pair(shared),
+            shared_subject=per_pair(shared & subject),
+            theirs_only=per_pair(shared & theirs & ~ours),
+            ours_shared=slot_sums(mine, in_query),
+            theirs_unshared=slot_sums(kinds, ~in_query),
+        )
 
     def postings(self, claim_ids: Iterable[int]) -> dict[int, Posting]:
         s = self._state

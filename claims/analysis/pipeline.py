@@ -28,7 +28,7 @@ from reviews.models import Verdict, VerdictState
 from .flags import Found, flags_store
 from .index import claims_unindex, index_write, postings_of
 from .mirror import loaded_mirror
-from .retrieval import CANDIDATES, claim_candidates, could_flag, rank_many
+from .retrieval import CANDIDATES, claim_candidates, flaggable, rank_many
 from .sql import any_of, fetch
 from .stats import StoredRow, features_of, stored_features, stored_row, text_key
 from .timing import stage
@@ -132,18 +132,11 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
     # Ranking replays the index feed only now, after this batch's postings have committed:
     # of two claims analysed at the same moment, the later replay sees the other claim. (A
     # replay in the same statement as the write would read a snapshot older than both.)
-    ranked, postings = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
+    ranked = rank_many(((pk, features[pk], pk) for pk in order), k=CANDIDATES)
     # Candidates that cannot reach a flag are neither fetched nor analysed: most of the time
     # the best-ranked claims merely share a few words with the analysed one.
     with stage("precheck"):
-        candidates = {
-            pk: [
-                cid
-                for cid, _ in ranked[pk]
-                if cid in postings and could_flag(features[pk], postings[cid], limits)
-            ]
-            for pk in order
-        }
+        candidates = flaggable({pk: features[pk] for pk in order}, ranked, limits)
     # The semantic tier adds neighbours in meaning that share too few words to be ranked.
     with stage("semantic"):
         similarities = {pk: _semantic_neighbours(pk, texts[pk]) for pk in order}

@@ -4,7 +4,7 @@ Ranking runs on this process's mirror of the index (``mirror``), replayed up to 
 database's latest commit first: BM25 over each query's selective terms picks a shortlist,
 then BM25 over all the query's terms (the common ones too) orders it, ``engine.rank``'s maths
 computed on the mirror's arrays (``Mirror.rerank``); the ranked claims' postings feed the
-pre-check. No statement is run per query beyond the replay.
+pre-check (``flaggable``). No statement is run per query beyond the replay.
 """
 
 from __future__ import annotations
@@ -12,11 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from claims import engine
-from claims.engine.compare import compare_subjects, lexical_similarity
+from claims.engine.compare import (
+    SUBJECT_WEIGHT,
+    compare_subjects,
+    content_terms,
+    lexical_similarity,
+    subject_word_stems,
+)
+from claims.engine.normalize import is_identifier
 from claims.engine.retrieval import query_weights
 
-from .mirror import Mirror, Posting, index_mirror
+from .mirror import Mirror, Posting, index_mirror, loaded_mirror
 from .stats import TERM_LENGTH, DatabaseStats
 from .timing import stage
 
@@ -36,7 +45,15 @@ RETRIEVAL_DF_CAP = 5000
 # repeats of the benchmark (1M claims) are all found through their rarest terms.
 POSTINGS_BUDGET = 2_000
 
-__all__ = ["CANDIDATES", "Posting", "claim_candidates", "could_flag", "postings_for", "rank_many"]
+__all__ = [
+    "CANDIDATES",
+    "Posting",
+    "claim_candidates",
+    "could_flag",
+    "flaggable",
+    "postings_for",
+    "rank_many",
+]
 
 
 @dataclass(frozen=True)
@@ -84,16 +101,16 @@ def _query_terms(
 
 def rank_many(
     queries: Iterable[tuple[int, engine.ClaimFeatures, int | None]], *, k: int
-) -> tuple[dict[int, list[tuple[int, float]]], dict[int, Posting]]:
+) -> dict[int, list[tuple[int, float]]]:
     """The ``k`` best indexed claims for each query (key, features, claim to leave out).
 
     Keys are the caller's (claim ids, or any distinct integers); every key gets a list,
-    best first, possibly empty. Also returns the postings of every claim listed.
+    best first, possibly empty.
     """
     items = list(queries)
     ranked: dict[int, list[tuple[int, float]]] = {key: [] for key, _, _ in items}
     if not items or k <= 0:
-        return ranked, {}
+        return ranked
     with stage("rank.replay"):
         mirror = index_mirror()
     with stage("rank.select"):
@@ -116,10 +133,92 @@ def rank_many(
         for q in prepared:
             weights = query_weights(q.features, q.stats)
             ranked[q.key] = mirror.rerank(shortlists[q.key], weights, avg_len=q.stats.avg_len, k=k)
-    # The whole postings (subjects too) only of the claims ranked, for the pre-check.
-    with stage("rank.postings"):
-        postings = mirror.postings(cid for found in ranked.values() for cid, _ in found)
-    return ranked, postings
+    return ranked
+
+
+# Slack on the array pre-check's thresholds: it may only let through more than
+# ``could_flag`` would, whatever the last bit of a division.
+_SLACK = 1e-9
+
+
+def flaggable(
+    queries: dict[int, engine.ClaimFeatures],
+    ranked: dict[int, list[tuple[int, float]]],
+    limits: engine.Thresholds,
+) -> dict[int, list[int]]:
+    """Each query's ranked candidates that ``could_flag``, best first; unindexed ones left out.
+
+    Most ranked claims merely share a few words with the query, or are about another
+    subject (the same sentence naming another chip, say). What ``could_flag`` judges this
+    by is counted for every pair of the batch at once on the mirror's arrays
+    (``Mirror.overlaps``) and judged as it judges it; only the pairs left are read as
+    postings and checked in full, so the answer is ``could_flag``'s.
+    """
+    keys = list(queries)
+    found: dict[int, list[int]] = {key: [] for key in keys}
+    pairs = [(q, cid) for q, key in enumerate(keys) for cid, _ in ranked.get(key, ())]
+    if not pairs:
+        return found
+    mirror = loaded_mirror() or index_mirror()
+    ours = [content_terms(queries[key]) for key in keys]
+    subjects = [queries[key].subject_stems for key in keys]
+    words = [_subject_kinds(queries[key]) for key in keys]
+    counts = mirror.overlaps(pairs, ours, subjects, words)
+    at = np.array([q for q, _ in pairs], dtype=np.int64)
+
+    # lexical_similarity
+    extra = SUBJECT_WEIGHT - 1.0
+    ours_total = np.array([len(t) for t in ours], dtype=np.int64)[at]
+    ours_subject = np.array([len(t & s) for t, s in zip(ours, subjects, strict=True)])[at]
+    wa = ours_total + extra * (ours_subject + counts.theirs_only)
+    wb = counts.content + extra * counts.content_subject
+    ws = counts.shared + extra * counts.shared_subject
+    light, heavy = np.minimum(wa, wb), np.maximum(wa, wb)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(light > 0, 0.5 * (2 * ws / (wa + wb)) + 0.5 * (ws / light), 0.0)
+        ratio = np.where(light > 0, light / heavy, 0.0)
+
+    # compare_subjects
+    totals = np.array([np.sum(list(w.values()) or [(0, 0, 0)], axis=0) for w in words])[at]
+    ids_a = totals[:, 1] - counts.ours_shared[:, 1]
+    names_a = totals[:, 2] - counts.ours_shared[:, 2]
+    ids_b, names_b = counts.theirs_unshared[:, 1], counts.theirs_unshared[:, 2]
+    rest_a, rest_b = ours_total - names_a, counts.content - names_b
+    different = ((ids_a > 0) & (ids_b > 0)) | (
+        (names_a > 0)
+        & (names_b > 0)
+        & (names_a <= 2)
+        & (names_b <= 2)
+        & (rest_a > 0)
+        & (rest_b > 0)
+        & (counts.shared >= 0.8 * np.maximum(rest_a, rest_b) + _SLACK)
+    )
+
+    # could_flag
+    related = (score >= limits.related - _SLACK) | (
+        (counts.ours_shared[:, 0] > 0) & (score >= limits.related * 0.75 - _SLACK)
+    )
+    repeat_possible = (ratio >= limits.repeat_length_ratio - _SLACK) & (
+        score + 2 * limits.same_quantity_bonus >= limits.repeat - _SLACK
+    )
+    possible = related & ~different & ((score >= limits.conflict - _SLACK) | repeat_possible)
+    left = np.flatnonzero(counts.indexed & (possible | ~counts.complete)).tolist()
+    postings = mirror.postings(pairs[i][1] for i in left)
+    for i in left:
+        q, cid = pairs[i]
+        posting = postings.get(cid)
+        if posting is not None and could_flag(queries[keys[q]], posting, limits):
+            found[keys[q]].append(cid)
+    return found
+
+
+def _subject_kinds(features: engine.ClaimFeatures) -> dict[str, tuple[int, int, int]]:
+    """Per stem, the claim's subject words under it: how many, identifiers, names."""
+    by_stem: dict[str, tuple[int, int, int]] = {}
+    for word, stem in subject_word_stems(features).items():
+        n, ids, names = by_stem.get(stem, (0, 0, 0))
+        by_stem[stem] = (n + 1, ids + is_identifier(word), names + word.isalpha())
+    return by_stem
 
 
 def postings_for(claim_ids: Iterable[int]) -> dict[int, Posting]:
@@ -135,7 +234,7 @@ def claim_candidates(
     ``features`` need not belong to a claim (evaluation queries); ``exclude_id`` leaves the
     analysed claim itself out.
     """
-    return rank_many([(0, features, exclude_id)], k=k)[0][0]
+    return rank_many([(0, features, exclude_id)], k=k)[0]
 
 
 def could_flag(features: engine.ClaimFeatures, posting: Posting, limits: engine.Thresholds) -> bool:

@@ -25,8 +25,11 @@ __all__ = [
     "compare_dates",
     "compare_directions",
     "compare_subjects",
+    "content_terms",
+    "is_content_term",
     "lexical_similarity",
     "match_quantities",
+    "subject_word_stems",
 ]
 
 # Subject terms are what a claim is about, so sharing them counts double.
@@ -50,17 +53,25 @@ class LexicalOverlap:
     predicate_coverage: float = 1.0
 
 
-def _content_terms(f: ClaimFeatures) -> frozenset[str]:
-    # Numbers are judged by the quantity and date comparisons, not by spelling
-    # (this also drops the posting year of an embedded post).
+def content_terms(f: ClaimFeatures) -> frozenset[str]:
+    """The terms lexical overlap is measured on: all but numbers.
+
+    Numbers are judged by the quantity and date comparisons, not by spelling (this also
+    drops the posting year of an embedded post).
+    """
     return _content_of(f.terms)
+
+
+def is_content_term(term: str) -> bool:
+    """Whether ``term`` counts in lexical overlap (``content_terms``)."""
+    return not _NUMERIC_RE.fullmatch(term)
 
 
 # Cached by the term tuple: analysis compares one claim with dozens of candidates, and the
 # same candidates again for the next claim.
 @functools.lru_cache(maxsize=65536)
 def _content_of(terms: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(t for t in terms if not _NUMERIC_RE.fullmatch(t))
+    return frozenset(t for t in terms if is_content_term(t))
 
 
 def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
@@ -69,7 +80,7 @@ def lexical_similarity(a: ClaimFeatures, b: ClaimFeatures) -> LexicalOverlap:
     Coverage lets a short claim match a long post that contains it; Dice keeps a
     long text from matching everything it happens to mention.
     """
-    ta, tb = _content_terms(a), _content_terms(b)
+    ta, tb = content_terms(a), content_terms(b)
     shared = ta & tb
     # Each term weighs 1 and a subject term (of either claim) SUBJECT_WEIGHT: counted with set
     # intersections rather than term by term, since this runs for every candidate pair.
@@ -109,8 +120,8 @@ class SubjectComparison:
     why: str = ""
 
 
-def _subject_stems(f: ClaimFeatures) -> dict[str, str]:
-    """Each distinct subject term with its stem, in order."""
+def subject_word_stems(f: ClaimFeatures) -> dict[str, str]:
+    """Each distinct subject word with its stem, in order (what subjects are compared on)."""
     if len(f.subject_stem_of) == len(f.subject_terms):
         return dict(zip(f.subject_terms, f.subject_stem_of, strict=True))
     return {s: stem(s) for s in f.subject_terms}
@@ -124,7 +135,7 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     name for another ("... in France" vs "... in Germany").
     """
     # Compare by stem so "Americans" and "American" count as one subject.
-    pairs_a, pairs_b = _subject_stems(a), _subject_stems(b)
+    pairs_a, pairs_b = subject_word_stems(a), subject_word_stems(b)
     stems_a = set(pairs_a.values())
     stems_b = set(pairs_b.values())
     shared = [s for s, st in pairs_a.items() if st in stems_b]
@@ -138,8 +149,8 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     names_a = [s for s in only_a if s.isalpha()]
     names_b = [s for s in only_b if s.isalpha()]
     if names_a and names_b and len(names_a) <= 2 and len(names_b) <= 2:
-        rest_a = len(_content_terms(a)) - len(names_a)
-        rest_b = len(_content_terms(b)) - len(names_b)
+        rest_a = len(content_terms(a)) - len(names_a)
+        rest_b = len(content_terms(b)) - len(names_b)
         shared_rest = len(lex.shared)
         if rest_a > 0 and rest_b > 0 and shared_rest >= 0.8 * max(rest_a, rest_b):
             return SubjectComparison(shared, only_a, only_b, True, "names")

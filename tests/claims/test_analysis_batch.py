@@ -42,18 +42,16 @@ def one_at_a_time(k):
 
 def test_a_batch_ranks_each_query_as_it_would_alone(pool):
     alone = one_at_a_time(k=3)
-    together, postings = analysis.rank_many(
+    together = analysis.rank_many(
         ((i, engine.analyze(text), None) for i, text in enumerate(QUERIES)), k=3
     )
     assert together == alone
     assert together[3] == []
     assert alone[0][0][0] == pool[0].pk
-    # The postings of every listed claim came back with the ranking, for the pre-check.
-    assert {cid for found in together.values() for cid, _ in found} <= set(postings)
 
 
 def test_a_claim_is_never_its_own_candidate(pool):
-    ranked, _ = analysis.rank_many(((c.pk, engine.analyze(c.text), c.pk) for c in pool[:3]), k=10)
+    ranked = analysis.rank_many(((c.pk, engine.analyze(c.text), c.pk) for c in pool[:3]), k=10)
     for claim in pool[:3]:
         assert claim.pk not in {cid for cid, _ in ranked[claim.pk]}
         assert ranked[claim.pk], "each pool claim shares words with another"

@@ -36,7 +36,7 @@ def test_small_bench_reports_latency_throughput_and_high_recall():
     assert measured["repeat_recall"] >= 0.9
     # Where the time went, per stage: the stages cover most of each analysis.
     stages = measured["stages_ms"]
-    assert {"text", "index", "rank.select", "rank.postings", "classify", "flags"} <= stages.keys()
+    assert {"text", "index", "rank.select", "precheck", "classify", "flags"} <= stages.keys()
     assert 0.5 * measured["p50_ms"] <= sum(stages.values()) <= 2 * measured["p95_ms"]
     assert result["trigram"] is None
     assert Claim.objects.filter(pk=desk_claim.pk, text=desk_claim.text).exists()
