@@ -22,6 +22,11 @@ from claims.models import AnalysisState, Claim
 
 log = logging.getLogger(__name__)
 
+# The sweep sends a backlog in batches of this many claims: one message per batch, analysed
+# by the batch path (a handful of statements per batch rather than per claim), and workers
+# pull batches as they free up, so a backlog spreads over them evenly.
+SWEEP_BATCH = 200
+
 
 class AnalysisTask(Task):
     """Marks the claim failed once its analysis gives up, so the admin shows it and the sweep
@@ -35,10 +40,11 @@ class AnalysisTask(Task):
         kwargs: dict[str, Any],
         einfo: Any,
     ) -> None:
-        claim_id = kwargs.get("claim_id", args[0] if args else None)
-        if claim_id is not None:
-            # Only a pending claim: a concurrent run may have finished it meanwhile.
-            Claim.objects.filter(pk=claim_id, analysis_state=AnalysisState.PENDING).update(
+        given = kwargs.get("claim_id", kwargs.get("claim_ids", args[0] if args else None))
+        claim_ids = given if isinstance(given, list) else [] if given is None else [given]
+        if claim_ids:
+            # Only pending claims: a concurrent run may have finished one meanwhile.
+            Claim.objects.filter(pk__in=claim_ids, analysis_state=AnalysisState.PENDING).update(
                 analysis_state=AnalysisState.FAILED
             )
         super().on_failure(exc, task_id, args, kwargs, einfo)
@@ -59,6 +65,7 @@ def analyze_claim(claim_id: int) -> None:
 
 
 @shared_task(
+    base=AnalysisTask,
     autoretry_for=(DatabaseError, InterfaceError),
     retry_backoff=2,
     retry_backoff_max=300,
@@ -93,6 +100,21 @@ def analysis_enqueue(claim_id: int) -> bool:
     return True
 
 
+def backlog_enqueue(claim_ids: list[int]) -> bool:
+    """Publish the analysis of a batch of pending claims (``analysis_enqueue``'s contract)."""
+    try:
+        analyze_claims.delay(claim_ids)
+    except OperationalError as exc:
+        log.warning(
+            "analysis of %d claim(s) not enqueued, the broker is unreachable (%s); "
+            "the sweep will enqueue them",
+            len(claim_ids),
+            exc,
+        )
+        return False
+    return True
+
+
 @shared_task
 def sweep_analysis(stale_minutes: float | None = None) -> int:
     """Re-enqueue claims a lost message or killed worker left pending, failed ones, and those
@@ -115,11 +137,12 @@ def sweep_analysis(stale_minutes: float | None = None) -> int:
         analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()
     )
     sent = 0
-    for claim_id in ids:
-        if not analysis_enqueue(claim_id):
+    for start in range(0, len(ids), SWEEP_BATCH):
+        batch = ids[start : start + SWEEP_BATCH]
+        if not backlog_enqueue(batch):
             # The broker is gone: trying the rest would only wait out a timeout each time. They
             # are all pending, so the next sweep takes them up.
             break
-        sent += 1
+        sent += len(batch)
     log.info("analysis sweep enqueued %d of %d claim(s)", sent, len(ids))
     return sent

@@ -46,6 +46,7 @@ def flags_store(
     order: list[int],
     found: dict[int, Found],
     analyses: Sequence[StoredRow] = (),
+    read_back: bool = True,
 ) -> dict[int, list[Flag]]:
     """Bring the flags of the analysed claims (``order``) in line with what was found, keep
     their ``analyses`` and mark them analysed, in one transaction.
@@ -53,13 +54,14 @@ def flags_store(
     ``found[c]`` is what the analysis of claim ``c`` found. Open flags the analysis no longer
     supports (a text changed) are withdrawn; decided ones stay as the record of an editor's
     decision, and a dismissed pair comes back only when one of its texts changed.
-    Returns the flags each analysed claim has now.
+    Returns the flags each analysed claim has now; with ``read_back=False`` (a backlog,
+    which only counts the claims) new flags may be left out of the lists.
     """
     if not order:
         return {}
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
         # Most claims are new: no flag mentions them yet, and everything is one statement.
-        stored = _store_fresh(order, found, list(analyses))
+        stored = _store_fresh(order, found, list(analyses), read_back=read_back)
         if stored is not None:
             return _by_claim(order, stored)
     with transaction.atomic():
@@ -136,7 +138,7 @@ def _wanted(order: list[int], found: dict[int, Found], existing: Iterable[Key]) 
 
 
 def _store_fresh(
-    order: list[int], found: dict[int, Found], analyses: list[StoredRow]
+    order: list[int], found: dict[int, Found], analyses: list[StoredRow], *, read_back: bool
 ) -> dict[Key, Flag] | None:
     """Insert the flags of claims no flag mentions yet, with their history rows, and mark the
     claims analysed: one statement, its own transaction. None when a flag mentions one of
@@ -168,8 +170,12 @@ def _store_fresh(
     result = fetch(sql, params)
     if not any(row[0] for row in result):
         return None  # a flag mentions one of the claims: nothing was written
+    inserted = [row for row in result if row[0] is None]
+    if len(inserted) < len(wanted):
+        # Another worker flagged one of the pairs meanwhile: merge with its rows.
+        return None
     kept: dict[Key, Flag] = {}
-    for _, pk, a, b, kind, created in (row for row in result if row[0] is None):
+    for _, pk, a, b, kind, created in inserted if read_back else ():
         kept[(a, b, kind)] = Flag(
             pk=pk,
             claim_a_id=a,
@@ -181,9 +187,6 @@ def _store_fresh(
             updated_at=created,
             **wanted[(a, b, kind)],
         )
-    if len(kept) < len(wanted):
-        # Another worker flagged one of the pairs meanwhile: merge with its rows.
-        return None
     return kept
 
 

@@ -544,59 +544,88 @@ class Mirror:
     def rerank(
         self, shortlist: list[int], weights: dict[str, float], *, avg_len: float, k: int
     ) -> list[tuple[int, float]]:
-        """The ``k`` best of ``shortlist`` by BM25 over every weighted query term, best first.
+        """The ``k`` best of ``shortlist`` by BM25 over every weighted query term, best first
+        (``rerank_many`` for one query)."""
+        return self.rerank_many([shortlist], [weights], avg_len=avg_len, k=k)[0]
+
+    def rerank_many(
+        self,
+        shortlists: Sequence[list[int]],
+        weights: Sequence[dict[str, float]],
+        *,
+        avg_len: float,
+        k: int,
+    ) -> list[list[tuple[int, float]]]:
+        """For each query, the ``k`` best of its shortlist by BM25 over every weighted query
+        term, best first; all queries computed at once.
 
         ``engine.rank`` to the last bit (same formula, same order of additions: each claim's
         terms in term order), ties to the earlier place in the shortlist; claims sharing no
-        weighted term, or no longer indexed, are left out. Computed over the shortlist's
-        postings at once instead of building a dictionary of terms per claim.
+        weighted term, or no longer indexed, are left out.
         """
         s = self._state
-        query = sorted((tid, w) for t, w in weights.items() if (tid := s.vocab.get(t)) is not None)
-        if not query or k <= 0:
-            return []
+        found: list[list[tuple[int, float]]] = [[] for _ in shortlists]
+        if k <= 0:
+            return found
         k1, b = DEFAULT_BM25.k1, DEFAULT_BM25.b
         avg = avg_len if avg_len > 0 else 1.0
-        claims: list[int] = []
-        sizes: list[int] = []
-        tid_parts: list[Any] = []
-        count_parts: list[Any] = []
         with self._lock:
-            base = s.base
-            # Only the terms and counts (a whole document, subjects too, would cost more), with
-            # the base rows' bounds read at once.
-            found = list(s.located(shortlist))
-            rows = [row for _, _, row in found]
-            los = base.ptr[rows].tolist()
-            his = base.ptr[[row + 1 for row in rows]].tolist()
-            for (claim_id, doc, _), lo, hi in zip(found, los, his, strict=True):
+            vocab, base = s.vocab, s.base
+            width = len(s.terms) + 1
+            query_keys: list[int] = []
+            query_weights: list[float] = []
+            for q, by_term in enumerate(weights):
+                for term, weight in by_term.items():
+                    if (tid := vocab.get(term)) is not None:
+                        query_keys.append(q * width + tid)
+                        query_weights.append(weight)
+            if not query_keys:
+                return found
+            claims = [c for shortlist in shortlists for c in shortlist]
+            groups = np.array([q for q, sl in enumerate(shortlists) for _ in sl], dtype=np.int64)
+            places = np.array([i for sl in shortlists for i in range(len(sl))], dtype=np.int64)
+            rows = np.array(base.positions(claims), dtype=np.int64)
+            # Only the terms and counts (a whole document, subjects too, would cost more).
+            at = np.flatnonzero(rows >= 0)
+            lo, sizes = base.ptr[rows[at]], base.ptr[rows[at] + 1] - base.ptr[rows[at]]
+            elements = _ranges(lo, sizes)
+            tid_parts = [base.tids[elements].astype(np.int64)]
+            count_parts = [base.counts[elements].astype(np.float64)]
+            owner_parts = [np.repeat(at, sizes)]
+            # Claims indexed since the load (their base rows are dead).
+            for i, claim_id in enumerate(claims):
+                doc = s.docs.get(claim_id)
                 if doc is not None:
-                    tid_parts.append(np.asarray(doc.tids, dtype=np.int32))
-                    count_parts.append(np.asarray(doc.counts, dtype=np.uint16))
-                else:
-                    tid_parts.append(base.tids[lo:hi])
-                    count_parts.append(base.counts[lo:hi])
-                claims.append(claim_id)
-                sizes.append(len(tid_parts[-1]))
-            if not claims:
-                return []
-            # Copies, made under the lock: a document's arrays are views into the mirror.
-            all_tids = np.concatenate(tid_parts)
-            tf = np.concatenate(count_parts).astype(np.float64)
-        q_tids = np.array([tid for tid, _ in query], dtype=np.int32)
-        q_weights = np.array([w for _, w in query], dtype=np.float64)
-        doc_of = np.repeat(np.arange(len(claims)), sizes)
-        doc_len = np.bincount(doc_of, weights=tf, minlength=len(claims))
-        at = np.minimum(np.searchsorted(q_tids, all_tids), len(q_tids) - 1)
-        hit = q_tids[at] == all_tids
+                    tid_parts.append(np.asarray(doc.tids, dtype=np.int64))
+                    count_parts.append(np.asarray(doc.counts, dtype=np.float64))
+                    owner_parts.append(np.full(len(doc.tids), i, dtype=np.int64))
+        tids, tf = np.concatenate(tid_parts), np.concatenate(count_parts)
+        owner = np.concatenate(owner_parts)
+        n = len(claims)
+        order = np.argsort(np.array(query_keys, dtype=np.int64))
+        keys = np.array(query_keys, dtype=np.int64)[order]
+        key_weights = np.array(query_weights, dtype=np.float64)[order]
+        # Each claim's length from its own counts, summed in term order as engine.rank does.
+        doc_len = np.bincount(owner, weights=tf, minlength=n)
+        element_keys = groups[owner] * width + tids
+        slot = np.minimum(np.searchsorted(keys, element_keys), len(keys) - 1)
+        hit = keys[slot] == element_keys
         norm = k1 * (1.0 - b + b * doc_len / avg)
         freq = tf[hit]
-        part = q_weights[at[hit]] * freq * (k1 + 1.0) / (freq + norm[doc_of[hit]])
-        scores = np.bincount(doc_of[hit], weights=part, minlength=len(claims))
-        matched = np.bincount(doc_of[hit], minlength=len(claims)) > 0
-        places = np.flatnonzero(matched)
-        best = places[np.lexsort((places, -scores[places]))][:k]
-        return [(claims[i], float(scores[i])) for i in best.tolist()]
+        part = key_weights[slot[hit]] * freq * (k1 + 1.0) / (freq + norm[owner[hit]])
+        scores = np.bincount(owner[hit], weights=part, minlength=n)
+        matched = np.flatnonzero(np.bincount(owner[hit], minlength=n) > 0)
+        ranked = matched[np.lexsort((places[matched], -scores[matched], groups[matched]))]
+        # Place of each within its query's ranking, to keep the first k of each.
+        group_of = groups[ranked]
+        starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
+        within = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
+        best = ranked[within < k]
+        for i, q, score in zip(
+            best.tolist(), groups[best].tolist(), scores[best].tolist(), strict=True
+        ):
+            found[q].append((claims[i], score))
+        return found
 
     def overlaps(
         self,

@@ -84,7 +84,7 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
     pair and kind is one row (a unique constraint) and rows are upserted, never appended.
     Returns the claim's flags, or None when the claim is gone or merged.
     """
-    return _analyze_batch([claim_id]).get(claim_id)
+    return _analyze_batch([claim_id], read_back=True).get(claim_id)
 
 
 def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> int:
@@ -98,7 +98,7 @@ def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) ->
         _session_commits(wait=False)
     try:
         for start in range(0, len(ids), batch_size):
-            done += len(_analyze_batch(ids[start : start + batch_size]))
+            done += len(_analyze_batch(ids[start : start + batch_size], read_back=False))
     finally:
         if quick:
             _session_commits(wait=True)
@@ -112,7 +112,7 @@ def _session_commits(*, wait: bool) -> None:
         cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
 
 
-def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
+def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
     with stage("read"):
         where, params = any_of("id", ids)
         rows = fetch(_READ_SQL.format(claim=_table(Claim), where=where), params)
@@ -192,7 +192,7 @@ def _analyze_batch(ids: list[int]) -> dict[int, list[Flag]]:
         }
     analyses = [stored_row(pk, texts[pk], features[pk]) for pk in order] + refreshed
     with stage("flags"):
-        return flags_store(order=order, found=found, analyses=analyses)
+        return flags_store(order=order, found=found, analyses=analyses, read_back=read_back)
 
 
 def _findings(

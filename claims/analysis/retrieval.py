@@ -68,7 +68,11 @@ class _QueryTerms:
 
 
 def _query_terms(
-    key: int, features: engine.ClaimFeatures, exclude_id: int | None, mirror: Mirror
+    key: int,
+    features: engine.ClaimFeatures,
+    exclude_id: int | None,
+    mirror: Mirror,
+    avg_len: float,
 ) -> _QueryTerms | None:
     seen: dict[str, str] = {}
     for term in features.terms:
@@ -76,7 +80,7 @@ def _query_terms(
     known = {t: n for t in seen if (n := mirror.doc_freq(t)) > 0}
     if not known:
         return None
-    stats = DatabaseStats(n_docs=mirror.n_docs, avg_len=mirror.avg_len or 1.0, freqs=known)
+    stats = DatabaseStats(n_docs=mirror.n_docs, avg_len=avg_len, freqs=known)
     weights = query_weights(features, stats)
     limit = min(RETRIEVAL_DF_CAP, max(50, int(stats.n_docs * COMMON_TERM_SHARE)))
     selective: set[str] = set()
@@ -114,10 +118,12 @@ def rank_many(
     with stage("rank.replay"):
         mirror = index_mirror()
     with stage("rank.select"):
+        # One average length for the whole batch, so one exact pass serves every query.
+        avg_len = mirror.avg_len or 1.0
         prepared = [
             q
             for key, features, exclude in items
-            if (q := _query_terms(key, features, exclude, mirror)) is not None
+            if (q := _query_terms(key, features, exclude, mirror, avg_len)) is not None
         ]
         shortlists = {
             q.key: mirror.top(
@@ -130,9 +136,14 @@ def rank_many(
         }
     # The exact order: BM25 over all the query's terms (``engine.rank``'s, on the mirror).
     with stage("rank.exact"):
-        for q in prepared:
-            weights = query_weights(q.features, q.stats)
-            ranked[q.key] = mirror.rerank(shortlists[q.key], weights, avg_len=q.stats.avg_len, k=k)
+        best = mirror.rerank_many(
+            [shortlists[q.key] for q in prepared],
+            [query_weights(q.features, q.stats) for q in prepared],
+            avg_len=avg_len,
+            k=k,
+        )
+        for q, found in zip(prepared, best, strict=True):
+            ranked[q.key] = found
     return ranked
 
 
@@ -202,12 +213,14 @@ def flaggable(
         score + 2 * limits.same_quantity_bonus >= limits.repeat - _SLACK
     )
     possible = related & ~different & ((score >= limits.conflict - _SLACK) | repeat_possible)
-    left = np.flatnonzero(counts.indexed & (possible | ~counts.complete)).tolist()
-    postings = mirror.postings(pairs[i][1] for i in left)
+    # An incomplete posting cannot be judged from the index: could_flag lets it through.
+    unjudged = counts.indexed & ~counts.complete
+    left = np.flatnonzero(unjudged | (counts.indexed & possible)).tolist()
+    postings = mirror.postings(pairs[i][1] for i in left if not unjudged[i])
     for i in left:
         q, cid = pairs[i]
         posting = postings.get(cid)
-        if posting is not None and could_flag(queries[keys[q]], posting, limits):
+        if unjudged[i] or (posting is not None and could_flag(queries[keys[q]], posting, limits)):
             found[keys[q]].append(cid)
     return found
 

@@ -37,7 +37,7 @@ from claims import analysis, engine
 from claims.analysis import timing
 from claims.benchdb import kept_database, temporary_database
 from claims.models import AnalysisState, Claim, ClaimStatus, ClaimTerm, Flag
-from claims.tasks import analyze_claims
+from claims.tasks import SWEEP_BATCH, analyze_claims
 
 _NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 # A capitalised word that does not start a sentence: taken for a name and swapped.
@@ -182,11 +182,21 @@ def chunks(items: list[int], size: int) -> Iterator[list[int]]:
         yield items[start : start + size]
 
 
-def _run_in_processes(target: Any, parts: list[list[int]]) -> None:
-    """Run ``target(ids)`` for each part in its own forked process and wait for all."""
+def _run_in_processes(target: Any, parts: list[list[int]], workers: int) -> None:
+    """Run ``target(ids)`` for each part in ``workers`` forked processes and wait for all.
+
+    Each process takes the next part as it finishes one, as Celery's pool processes take the
+    next message (prefetch of one).
+    """
     connections.close_all()  # children must open their own connections
     context = multiprocessing.get_context("fork")
-    processes = [context.Process(target=_child, args=(target, part)) for part in parts]
+    # A feeder thread writes to the pipe, so putting never blocks, even when a process dies
+    # before reading; nor does exiting with parts left unread.
+    queue = context.Queue()
+    queue.cancel_join_thread()
+    for part in [*parts, *[None] * workers]:
+        queue.put(part)
+    processes = [context.Process(target=_child, args=(target, queue)) for _ in range(workers)]
     for process in processes:
         process.start()
     for process in processes:
@@ -196,12 +206,13 @@ def _run_in_processes(target: Any, parts: list[list[int]]) -> None:
         raise CommandError(f"a worker process failed (exit codes {failed})")
 
 
-def _child(target: Any, ids: list[int]) -> None:
+def _child(target: Any, queue: Any) -> None:
     code = 0
     try:
         # The parent's index mirror is inherited, as a Celery prefork child inherits the
         # worker's: it replays what changed since instead of loading again.
-        target(ids)
+        while (ids := queue.get()) is not None:
+            target(ids)
     except Exception:  # reported through the exit code
         import traceback
 
@@ -329,7 +340,7 @@ class Command(BaseCommand):
         if reused:
             pass
         elif is_pg and workers > 1:
-            _run_in_processes(_index_pool, [pool_ids[i::workers] for i in range(workers)])
+            _run_in_processes(_index_pool, [pool_ids[i::workers] for i in range(workers)], workers)
         else:
             _index_pool(pool_ids)
         if is_pg:
@@ -385,10 +396,13 @@ class Command(BaseCommand):
 
         batch_ids = [p.claim_id for p in batch]
         t0 = time.perf_counter()
+        # In the sweep's batches, as the sweep sends a backlog to the workers.
+        parts = list(chunks(batch_ids, SWEEP_BATCH))
         if workers > 1:
-            _run_in_processes(analyze_claims, [batch_ids[i::workers] for i in range(workers)])
+            _run_in_processes(analyze_claims, parts, workers)
         else:
-            analyze_claims(batch_ids)
+            for part in parts:
+                analyze_claims(part)
         elapsed = time.perf_counter() - t0
         left = Claim.objects.filter(pk__in=batch_ids).exclude(analysis_state=AnalysisState.DONE)
         if left.exists():
