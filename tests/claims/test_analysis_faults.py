@@ -32,9 +32,9 @@ from django.utils import timezone
 from claimdesk.celery import app as celery_app
 from claims import engine
 from claims.analysis import claims_needing_analysis, thresholds
-from claims.models import AnalysisState, Claim, Flag
+from claims.models import AnalysisState, Claim, Flag, FlagKind
 from claims.services import claim_create
-from claims.tasks import analyze_claim, sweep_analysis
+from claims.tasks import analyze_claim, analyze_claims, sweep_analysis
 
 ROOT = Path(__file__).resolve().parents[2]
 log = logging.getLogger(__name__)
@@ -474,3 +474,48 @@ def test_a_failed_analysis_is_marked_failed_and_the_sweep_retries_it(editor, mon
     assert sweep_analysis() == 1
     claim.refresh_from_db()
     assert claim.analysis_state == AnalysisState.DONE
+
+
+def test_the_sweep_sends_a_backlog_in_batches_that_analyse_every_claim(editor, monkeypatch):
+    monkeypatch.setattr("claims.tasks.SWEEP_BATCH", 2)
+    sent: list[list[int]] = []
+    send = analyze_claims.delay
+    monkeypatch.setattr(analyze_claims, "delay", lambda ids: sent.append(ids) or send(ids))
+    claims = [
+        lost(editor, text)
+        for text in (
+            "The Tavor bridge opened to traffic in 1987.",
+            "Mount Esk rises 2,310 metres above sea level.",
+            "The Tavor bridge opened to traffic in 1989.",
+            "The Dorne railway carried 14 million passengers in 2022.",
+            "The Dorne railway carried 14 million passengers in 2022, its operator said.",
+        )
+    ]
+    assert sweep_analysis() == 5
+    assert [len(batch) for batch in sent] == [2, 2, 1]
+    assert sorted(pk for batch in sent for pk in batch) == sorted(c.pk for c in claims)
+    assert not Claim.objects.exclude(analysis_state=AnalysisState.DONE).exists()
+    # The two bridge claims went in different batches and their dates still conflict.
+    bridge = sorted([claims[0].pk, claims[2].pk])
+    assert Flag.objects.filter(
+        claim_a_id=bridge[0], claim_b_id=bridge[1], kind=FlagKind.CONFLICT
+    ).exists()
+
+
+def test_a_failed_batch_marks_its_pending_claims_failed(editor, monkeypatch):
+    claims = [
+        lost(editor, "The Harlan dam holds 3.1 cubic kilometres of water."),
+        lost(editor, "The Harlan dam was finished in 1961."),
+    ]
+
+    def broken(**_kwargs):
+        raise RuntimeError("engine bug")
+
+    monkeypatch.setattr("claims.tasks.claims_analyze", broken)
+    propagates = celery_app.conf.task_eager_propagates
+    celery_app.conf.task_eager_propagates = False
+    try:
+        assert analyze_claims.delay([c.pk for c in claims]).failed()
+    finally:
+        celery_app.conf.task_eager_propagates = propagates
+    assert set(Claim.objects.values_list("analysis_state", flat=True)) == {AnalysisState.FAILED}
