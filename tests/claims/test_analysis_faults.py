@@ -9,6 +9,7 @@ message, and in CI (``CI`` set) it fails instead. The other tests run anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -451,20 +452,27 @@ def test_sweep_restarts_the_window_so_it_does_not_resend_on_every_run(
     assert caplog.text.count("not enqueued") == 1
 
 
-def test_a_failed_analysis_is_marked_failed_and_the_sweep_retries_it(editor, monkeypatch):
-    claim = claim_create(actor=editor, text="The Harlan dam holds 3.1 cubic kilometres of water.")
+@contextlib.contextmanager
+def engine_broken(monkeypatch, target: str) -> Iterator[None]:
+    """``target`` raises; as in a worker, a task's failure is recorded, not raised."""
 
     def broken(**_kwargs):
         raise RuntimeError("engine bug")
 
-    monkeypatch.setattr("claims.tasks.claim_analyze", broken)
-    # As in a worker: the failure is recorded, not raised into the caller.
+    monkeypatch.setattr(target, broken)
     propagates = celery_app.conf.task_eager_propagates
     celery_app.conf.task_eager_propagates = False
     try:
-        assert analyze_claim.delay(claim.pk).failed()
+        yield
     finally:
         celery_app.conf.task_eager_propagates = propagates
+
+
+def test_a_failed_analysis_is_marked_failed_and_the_sweep_retries_it(editor, monkeypatch):
+    claim = claim_create(actor=editor, text="The Harlan dam holds 3.1 cubic kilometres of water.")
+
+    with engine_broken(monkeypatch, "claims.tasks.claim_analyze"):
+        assert analyze_claim.delay(claim.pk).failed()
     claim.refresh_from_db()
     assert claim.analysis_state == AnalysisState.FAILED
 
@@ -508,14 +516,6 @@ def test_a_failed_batch_marks_its_pending_claims_failed(editor, monkeypatch):
         lost(editor, "The Harlan dam was finished in 1961."),
     ]
 
-    def broken(**_kwargs):
-        raise RuntimeError("engine bug")
-
-    monkeypatch.setattr("claims.tasks.claims_analyze", broken)
-    propagates = celery_app.conf.task_eager_propagates
-    celery_app.conf.task_eager_propagates = False
-    try:
+    with engine_broken(monkeypatch, "claims.tasks.claims_analyze"):
         assert analyze_claims.delay([c.pk for c in claims]).failed()
-    finally:
-        celery_app.conf.task_eager_propagates = propagates
     assert set(Claim.objects.values_list("analysis_state", flat=True)) == {AnalysisState.FAILED}
