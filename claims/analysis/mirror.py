@@ -38,8 +38,7 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from claims.engine.compare import is_content_term
-from claims.engine.normalize import is_identifier
+from claims.engine.compare import is_content_term, subject_word_kinds
 from claims.engine.retrieval import DEFAULT_BM25
 from claims.models import ClaimTerm, IndexChange
 
@@ -109,18 +108,36 @@ class PairOverlaps:
 
 @functools.lru_cache(maxsize=100_000)
 def surface_kinds(surface: str) -> tuple[int, int, int]:
-    """A subject term's distinct words (space separated): how many, how many are identifiers
-    and how many alphabetic names, as ``compare.compare_subjects`` tells them apart."""
-    words = set(surface.split(" "))
-    return len(words), sum(map(is_identifier, words)), sum(w.isalpha() for w in words)
+    """``subject_word_kinds`` of a subject term's distinct words (space separated)."""
+    return subject_word_kinds(set(surface.split(" ")))
 
 
-def _member(values: np.ndarray[Any, Any], sorted_set: np.ndarray[Any, Any]) -> Any:
-    """Whether each value is in ``sorted_set`` (sorted, unique)."""
-    if not len(sorted_set):
-        return np.zeros(len(values), dtype=np.bool_)
-    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
-    return sorted_set[at] == values
+def _lookup(values: np.ndarray[Any, Any], keys: np.ndarray[Any, Any]) -> tuple[Any, Any]:
+    """For each value, whether ``keys`` (sorted, unique) holds it, and at which index (only
+    meaningful where it does)."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=np.bool_), np.zeros(len(values), dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[at] == values, at
+
+
+def _keyed(
+    vocab: dict[str, int], width: int, per_query: Sequence[Iterable[str]]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Keys ``q * width + term id`` of each query's (distinct) words found in ``vocab``,
+    sorted, and for each key the place of its word among all the words given, query after
+    query (to carry a value given with each word along)."""
+    keys: list[int] = []
+    places: list[int] = []
+    place = 0
+    for q, words in enumerate(per_query):
+        for word in words:
+            if (tid := vocab.get(word)) is not None:
+                keys.append(q * width + tid)
+                places.append(place)
+            place += 1
+    order = np.argsort(np.array(keys, dtype=np.int64))
+    return np.array(keys, dtype=np.int64)[order], np.array(places, dtype=np.int64)[order]
 
 
 def _ranges(starts: np.ndarray[Any, Any], sizes: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
@@ -131,6 +148,22 @@ def _ranges(starts: np.ndarray[Any, Any], sizes: np.ndarray[Any, Any]) -> np.nda
 
 def _empty(dtype: Any) -> np.ndarray[Any, Any]:
     return np.zeros(0, dtype=dtype)
+
+
+@dataclass(frozen=True)
+class _Elements:
+    """The postings of a list of claims as flat arrays (copies): term ``tids[j]``, counted
+    ``counts[j]`` times, belongs to claim number ``owner[j]`` of the list, each claim's terms
+    in term order; likewise its subject terms, with their words' ``surface_kinds``."""
+
+    indexed: np.ndarray[Any, Any]  # per claim of the list
+    complete: np.ndarray[Any, Any]  # per claim of the list
+    owner: np.ndarray[Any, Any]
+    tids: np.ndarray[Any, Any]
+    counts: np.ndarray[Any, Any]
+    subject_owner: np.ndarray[Any, Any]
+    stids: np.ndarray[Any, Any]
+    skinds: np.ndarray[Any, Any]  # shape (subject terms, 3)
 
 
 @dataclass
@@ -210,13 +243,62 @@ class _State:
     docs: dict[int, _Doc] = field(default_factory=dict)
     total_len: int = 0
 
+    def _where(self, claim_ids: list[int]) -> tuple[list[int], dict[int, _Doc]]:
+        """Where each claim's postings are: a claim indexed since the load in its document
+        (by place in ``claim_ids``), any other indexed claim in its row of the base (-1
+        where there is none)."""
+        rows = self.base.positions(claim_ids)
+        later = {i: doc for i, c in enumerate(claim_ids) if (doc := self.docs.get(c)) is not None}
+        for i in later:
+            rows[i] = -1
+        return rows, later
+
     def located(self, claim_ids: list[int]) -> Iterator[tuple[int, _Doc | None, int]]:
         """The indexed claims among ``claim_ids``, in that order: each with its document when
         it was indexed since the load, else with its row of the base."""
-        for claim_id, row in zip(claim_ids, self.base.positions(claim_ids), strict=True):
-            doc = self.docs.get(claim_id)
+        rows, later = self._where(claim_ids)
+        for i, (claim_id, row) in enumerate(zip(claim_ids, rows, strict=True)):
+            doc = later.get(i)
             if doc is not None or row >= 0:
                 yield claim_id, doc, row
+
+    def elements(self, claim_ids: list[int]) -> _Elements:
+        """The postings of ``claim_ids`` as flat arrays, base rows read at once."""
+        base = self.base
+        found, later = self._where(claim_ids)
+        rows = np.array(found, dtype=np.int64)
+        at = np.flatnonzero(rows >= 0)
+        row = rows[at]
+        indexed = rows >= 0
+        complete = np.zeros(len(claim_ids), dtype=np.bool_)
+        complete[at] = base.complete[row]
+        lo, sizes = base.ptr[row], base.ptr[row + 1] - base.ptr[row]
+        slo, ssizes = base.sptr[row], base.sptr[row + 1] - base.sptr[row]
+        terms, slots = _ranges(lo, sizes), _ranges(slo, ssizes)
+        owner, tids = [np.repeat(at, sizes)], [base.tids[terms].astype(np.int64)]
+        counts = [base.counts[terms].astype(np.float64)]
+        subject_owner, stids = [np.repeat(at, ssizes)], [base.stids[slots].astype(np.int64)]
+        skinds = [base.skinds[slots].astype(np.int64)]
+        for i, doc in later.items():
+            indexed[i], complete[i] = True, doc.complete
+            owner.append(np.full(len(doc.tids), i, dtype=np.int64))
+            tids.append(np.asarray(doc.tids, dtype=np.int64))
+            counts.append(np.asarray(doc.counts, dtype=np.float64))
+            subject_owner.append(np.full(len(doc.subjects), i, dtype=np.int64))
+            stids.append(np.asarray(doc.subjects, dtype=np.int64))
+            skinds.append(
+                np.array([surface_kinds(x) for x in doc.surfaces], dtype=np.int64).reshape(-1, 3)
+            )
+        return _Elements(
+            indexed=indexed,
+            complete=complete,
+            owner=np.concatenate(owner),
+            tids=np.concatenate(tids),
+            counts=np.concatenate(counts),
+            subject_owner=np.concatenate(subject_owner),
+            stids=np.concatenate(stids),
+            skinds=np.concatenate(skinds),
+        )
 
     def docs_of(self, claim_ids: list[int]) -> Iterator[tuple[int, _Doc]]:
         """The indexed claims among ``claim_ids``, in that order, with their documents."""
@@ -569,53 +651,29 @@ class Mirror:
             return found
         k1, b = DEFAULT_BM25.k1, DEFAULT_BM25.b
         avg = avg_len if avg_len > 0 else 1.0
+        claims = [c for shortlist in shortlists for c in shortlist]
         with self._lock:
-            vocab, base = s.vocab, s.base
             width = len(s.terms) + 1
-            query_keys: list[int] = []
-            query_weights: list[float] = []
-            for q, by_term in enumerate(weights):
-                for term, weight in by_term.items():
-                    if (tid := vocab.get(term)) is not None:
-                        query_keys.append(q * width + tid)
-                        query_weights.append(weight)
-            if not query_keys:
+            keys, places = _keyed(s.vocab, width, weights)
+            if not len(keys):
                 return found
-            claims = [c for shortlist in shortlists for c in shortlist]
-            groups = np.array([q for q, sl in enumerate(shortlists) for _ in sl], dtype=np.int64)
-            places = np.array([i for sl in shortlists for i in range(len(sl))], dtype=np.int64)
-            rows = np.array(base.positions(claims), dtype=np.int64)
-            # Only the terms and counts (a whole document, subjects too, would cost more).
-            at = np.flatnonzero(rows >= 0)
-            lo, sizes = base.ptr[rows[at]], base.ptr[rows[at] + 1] - base.ptr[rows[at]]
-            elements = _ranges(lo, sizes)
-            tid_parts = [base.tids[elements].astype(np.int64)]
-            count_parts = [base.counts[elements].astype(np.float64)]
-            owner_parts = [np.repeat(at, sizes)]
-            # Claims indexed since the load (their base rows are dead).
-            for i, claim_id in enumerate(claims):
-                doc = s.docs.get(claim_id)
-                if doc is not None:
-                    tid_parts.append(np.asarray(doc.tids, dtype=np.int64))
-                    count_parts.append(np.asarray(doc.counts, dtype=np.float64))
-                    owner_parts.append(np.full(len(doc.tids), i, dtype=np.int64))
-        tids, tf = np.concatenate(tid_parts), np.concatenate(count_parts)
-        owner = np.concatenate(owner_parts)
-        n = len(claims)
-        order = np.argsort(np.array(query_keys, dtype=np.int64))
-        keys = np.array(query_keys, dtype=np.int64)[order]
-        key_weights = np.array(query_weights, dtype=np.float64)[order]
+            # Only the terms and counts are used (subjects are few, read along).
+            got = s.elements(claims)
+        key_weights = np.array(
+            [w for by_term in weights for w in by_term.values()], dtype=np.float64
+        )[places]
+        groups = np.array([q for q, sl in enumerate(shortlists) for _ in sl], dtype=np.int64)
+        order_in = np.array([i for sl in shortlists for i in range(len(sl))], dtype=np.int64)
+        owner, tf, n = got.owner, got.counts, len(claims)
         # Each claim's length from its own counts, summed in term order as engine.rank does.
         doc_len = np.bincount(owner, weights=tf, minlength=n)
-        element_keys = groups[owner] * width + tids
-        slot = np.minimum(np.searchsorted(keys, element_keys), len(keys) - 1)
-        hit = keys[slot] == element_keys
+        hit, slot = _lookup(groups[owner] * width + got.tids, keys)
         norm = k1 * (1.0 - b + b * doc_len / avg)
         freq = tf[hit]
         part = key_weights[slot[hit]] * freq * (k1 + 1.0) / (freq + norm[owner[hit]])
         scores = np.bincount(owner[hit], weights=part, minlength=n)
         matched = np.flatnonzero(np.bincount(owner[hit], minlength=n) > 0)
-        ranked = matched[np.lexsort((places[matched], -scores[matched], groups[matched]))]
+        ranked = matched[np.lexsort((order_in[matched], -scores[matched], groups[matched]))]
         # Place of each within its query's ranking, to keep the first k of each.
         group_of = groups[ranked]
         starts = np.flatnonzero(np.r_[True, group_of[1:] != group_of[:-1]])
@@ -644,61 +702,15 @@ class Mirror:
         s = self._state
         n = len(pairs)
         queries = np.array([q for q, _ in pairs], dtype=np.int64)
-        indexed = np.zeros(n, dtype=np.bool_)
-        complete = np.zeros(n, dtype=np.bool_)
         with self._lock:
-            vocab, base = s.vocab, s.base
             # Keys (query or pair, term id) let one sorted search serve every pair.
             width = len(s.terms) + 1
-            content_of = np.frombuffer(bytes(s.content), dtype=np.bool_)
-
-            def keys(sets: Sequence[Iterable[str]]) -> np.ndarray[Any, Any]:
-                found = [
-                    q * width + tid
-                    for q, words in enumerate(sets)
-                    for word in words
-                    if (tid := vocab.get(word)) is not None
-                ]
-                return np.unique(np.array(found, dtype=np.int64))
-
-            query_terms, query_subjects = keys(terms), keys(subjects)
-            stem_keys: list[int] = []
-            stem_kinds: list[tuple[int, int, int]] = []
-            for q, by_stem in enumerate(subject_words):
-                for stem, figures in by_stem.items():
-                    if (tid := vocab.get(stem)) is not None:
-                        stem_keys.append(q * width + tid)
-                        stem_kinds.append(figures)
-            claim_ids = [claim_id for _, claim_id in pairs]
-            rows = np.array(base.positions(claim_ids), dtype=np.int64)
-            # A claim indexed since the load lives beside the base (its row there is dead).
-            later = [(p, doc) for p, c in enumerate(claim_ids) if (doc := s.docs.get(c))]
-            at = np.flatnonzero(rows >= 0)
-            row = rows[at]
-            indexed[at] = True
-            complete[at] = base.complete[row]
-            lo, sizes = base.ptr[row], base.ptr[row + 1] - base.ptr[row]
-            slo, ssizes = base.sptr[row], base.sptr[row + 1] - base.sptr[row]
-            slots = _ranges(slo, ssizes)
-            tid_parts = [base.tids[_ranges(lo, sizes)].astype(np.int64)]
-            pair_parts = [np.repeat(at, sizes)]
-            stid_parts = [base.stids[slots].astype(np.int64)]
-            spair_parts = [np.repeat(at, ssizes)]
-            kind_parts = [base.skinds[slots].astype(np.int64)]
-            for p, doc in later:
-                indexed[p], complete[p] = True, doc.complete
-                tid_parts.append(np.asarray(doc.tids, dtype=np.int64))
-                pair_parts.append(np.full(len(doc.tids), p, dtype=np.int64))
-                stid_parts.append(np.asarray(doc.subjects, dtype=np.int64))
-                spair_parts.append(np.full(len(doc.subjects), p, dtype=np.int64))
-                kind_parts.append(
-                    np.array([surface_kinds(x) for x in doc.surfaces], dtype=np.int64).reshape(
-                        -1, 3
-                    )
-                )
-        tids, pair_of = np.concatenate(tid_parts), np.concatenate(pair_parts)
-        stids, spair_of = np.concatenate(stid_parts), np.concatenate(spair_parts)
-        kinds = np.concatenate(kind_parts)
+            query_terms, _ = _keyed(s.vocab, width, terms)
+            query_subjects, _ = _keyed(s.vocab, width, subjects)
+            stem_keys, places = _keyed(s.vocab, width, subject_words)
+            got = s.elements([claim_id for _, claim_id in pairs])
+            content = np.frombuffer(bytes(s.content), dtype=np.bool_)[got.tids]
+        pair_of, tids, spair_of, stids = got.owner, got.tids, got.subject_owner, got.stids
 
         def per_pair(mask: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
             return np.bincount(pair_of[mask], minlength=n)
@@ -711,30 +723,25 @@ class Mirror:
 
         # Terms, for the lexical overlap.
         query_keys = queries[pair_of] * width + tids
-        content = content_of[tids]
-        shared = content & _member(query_keys, query_terms)
-        ours = _member(query_keys, query_subjects)
-        theirs = _member(pair_of * width + tids, np.unique(spair_of * width + stids))
+        shared = content & _lookup(query_keys, query_terms)[0]
+        ours = _lookup(query_keys, query_subjects)[0]
+        theirs = _lookup(pair_of * width + tids, np.unique(spair_of * width + stids))[0]
         subject = ours | theirs
         # Subject words, by stem: the candidate's subject terms the query shares or not.
-        order = np.argsort(np.array(stem_keys, dtype=np.int64))
-        sorted_keys = np.array(stem_keys, dtype=np.int64)[order]
-        query_kinds = np.array(stem_kinds, dtype=np.int64).reshape(-1, 3)[order]
-        slot_keys = queries[spair_of] * width + stids
-        in_query = _member(slot_keys, sorted_keys)
-        mine = np.zeros((len(slot_keys), 3), dtype=np.int64)
-        if len(sorted_keys):
-            mine = query_kinds[np.minimum(np.searchsorted(sorted_keys, slot_keys), len(order) - 1)]
+        figures = [f for by_stem in subject_words for f in by_stem.values()]
+        stem_figures = np.array(figures, dtype=np.int64).reshape(-1, 3)[places]
+        in_query, slot = _lookup(queries[spair_of] * width + stids, stem_keys)
+        mine = stem_figures[slot] if len(stem_keys) else np.zeros((len(slot), 3), np.int64)
         return PairOverlaps(
-            indexed=indexed,
-            complete=complete,
+            indexed=got.indexed,
+            complete=got.complete,
             content=per_pair(content),
             content_subject=per_pair(content & subject),
             shared=per_pair(shared),
             shared_subject=per_pair(shared & subject),
             theirs_only=per_pair(shared & theirs & ~ours),
             ours_shared=slot_sums(mine, in_query),
-            theirs_unshared=slot_sums(kinds, ~in_query),
+            theirs_unshared=slot_sums(got.skinds, ~in_query),
         )
 
     def postings(self, claim_ids: Iterable[int]) -> dict[int, Posting]:

@@ -3,8 +3,9 @@
 Ranking runs on this process's mirror of the index (``mirror``), replayed up to the
 database's latest commit first: BM25 over each query's selective terms picks a shortlist,
 then BM25 over all the query's terms (the common ones too) orders it, ``engine.rank``'s maths
-computed on the mirror's arrays (``Mirror.rerank``); the ranked claims' postings feed the
-pre-check (``flaggable``). No statement is run per query beyond the replay.
+computed on the mirror's arrays for the whole batch at once (``Mirror.rerank_many``); the
+pre-check (``flaggable``) counts on the same arrays. No statement is run per query beyond the
+replay.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from claims.engine.compare import (
     compare_subjects,
     content_terms,
     lexical_similarity,
+    subject_word_kinds,
     subject_word_stems,
 )
-from claims.engine.normalize import is_identifier
 from claims.engine.retrieval import query_weights
 
 from .mirror import Mirror, Posting, index_mirror, loaded_mirror
@@ -226,12 +227,11 @@ def flaggable(
 
 
 def _subject_kinds(features: engine.ClaimFeatures) -> dict[str, tuple[int, int, int]]:
-    """Per stem, the claim's subject words under it: how many, identifiers, names."""
-    by_stem: dict[str, tuple[int, int, int]] = {}
+    """Per stem, ``subject_word_kinds`` of the claim's subject words under it."""
+    by_stem: dict[str, list[str]] = {}
     for word, stem in subject_word_stems(features).items():
-        n, ids, names = by_stem.get(stem, (0, 0, 0))
-        by_stem[stem] = (n + 1, ids + is_identifier(word), names + word.isalpha())
-    return by_stem
+        by_stem.setdefault(stem, []).append(word)
+    return {stem: subject_word_kinds(words) for stem, words in by_stem.items()}
 
 
 def postings_for(claim_ids: Iterable[int]) -> dict[int, Posting]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .features import OPPOSITE, ClaimFeatures, DirectionCue, family
@@ -29,6 +30,7 @@ __all__ = [
     "is_content_term",
     "lexical_similarity",
     "match_quantities",
+    "subject_word_kinds",
     "subject_word_stems",
 ]
 
@@ -125,6 +127,13 @@ def subject_word_stems(f: ClaimFeatures) -> dict[str, str]:
     if len(f.subject_stem_of) == len(f.subject_terms):
         return dict(zip(f.subject_terms, f.subject_stem_of, strict=True))
     return {s: stem(s) for s in f.subject_terms}
+
+
+def subject_word_kinds(words: Iterable[str]) -> tuple[int, int, int]:
+    """How many subject words, of them identifiers and of them names: what
+    ``compare_subjects`` tells apart (for counting it on arrays)."""
+    listed = list(words)
+    return len(listed), sum(map(is_identifier, listed)), sum(w.isalpha() for w in listed)
 
 
 def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) -> SubjectComparison:
