@@ -29,8 +29,8 @@ SWEEP_BATCH = 200
 
 
 class AnalysisTask(Task):
-    """Marks the claim failed once its analysis gives up, so the admin shows it and the sweep
-    (which re-enqueues failed claims) knows to try again."""
+    """Marks the claim (or the batch's claims) failed once its analysis gives up, so the admin
+    shows it and the sweep (which re-enqueues failed claims) knows to try again."""
 
     def on_failure(
         self,
@@ -41,7 +41,7 @@ class AnalysisTask(Task):
         einfo: Any,
     ) -> None:
         given = kwargs.get("claim_id", kwargs.get("claim_ids", args[0] if args else None))
-        claim_ids = given if isinstance(given, list) else [] if given is None else [given]
+        claim_ids = given if isinstance(given, list) else ([given] if given is not None else [])
         if claim_ids:
             # Only pending claims: a concurrent run may have finished one meanwhile.
             Claim.objects.filter(pk__in=claim_ids, analysis_state=AnalysisState.PENDING).update(

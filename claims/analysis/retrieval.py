@@ -191,7 +191,7 @@ def flaggable(
         ratio = np.where(light > 0, light / heavy, 0.0)
 
     # compare_subjects
-    totals = np.array([np.sum(list(w.values()) or [(0, 0, 0)], axis=0) for w in words])[at]
+    totals = np.array([subject_word_kinds(subject_word_stems(queries[key])) for key in keys])[at]
     ids_a = totals[:, 1] - counts.ours_shared[:, 1]
     names_a = totals[:, 2] - counts.ours_shared[:, 2]
     ids_b, names_b = counts.theirs_unshared[:, 1], counts.theirs_unshared[:, 2]
