@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "reviews",
+    "publishing",
 ]
 
 MIDDLEWARE = [
@@ -185,7 +186,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
-    "deliver-due-webhooks": {"task": "reviews.tasks.deliver_due_webhooks", "schedule": 30.0},
+    "deliver-due-webhooks": {"task": "publishing.tasks.deliver_due_webhooks", "schedule": 30.0},
     "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
 }
 # A claim still pending this long after its analysis was requested is enqueued again by the
@@ -325,7 +326,7 @@ CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Fernet keys that encrypt webhook signing secrets at rest: the first encrypts, all decrypt
-# (rotation). Empty: a key derived from SECRET_KEY (see reviews/webhook_secrets.py).
+# (rotation). Empty: a key derived from SECRET_KEY (see publishing/webhook_secrets.py).
 WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS", default=[])
 # Absolute base of the links in webhook payloads (e.g. https://desk.example.org); webhooks are
 # sent outside any request, so there is no host to take it from. Empty: links are paths.

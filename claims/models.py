@@ -399,3 +399,31 @@ class ClaimEmbedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.model_name} vector of claim #{self.claim_id}"
+
+
+class ApiSubmission(models.Model):
+    """A claim a user sent through the API: makes the claim visible to them, and with an
+    ``Idempotency-Key`` lets a retried request return the same claim instead of another."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_submissions"
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="api_submissions")
+    idempotency_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # Moved from the reviews app (issue 16); the table keeps its name.
+        db_table = "reviews_apisubmission"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="apisubmission_unique_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "claim"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → #{self.claim_id}"

@@ -25,10 +25,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.evidence": _ALL,
         "claims.flag": ("view", "change"),
         # Issue and revoke publishers' API tokens (never delete: revoked tokens keep history).
-        "reviews.apitoken": ("view", "add", "change"),
-        "reviews.webhookendpoint": ("view",),
-        "reviews.webhookdelivery": ("view", "change"),
-        "reviews.webhookattempt": ("view",),
+        "publishing.apitoken": ("view", "add", "change"),
+        "publishing.webhookendpoint": ("view",),
+        "publishing.webhookdelivery": ("view", "change"),
+        "publishing.webhookattempt": ("view",),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),

@@ -141,7 +141,7 @@ def _share(confirmed: int, dismissed: int) -> float | None:
 # --- Claims' tags and appearances for the publisher API, read as plain rows. ---------------
 # The API's list pages read these with values() keyed by claim id rather than through
 # prefetch_related: building model instances and per-row related managers for a 50-row page
-# cost more than the SQL (see reviews.api.representations).
+# cost more than the SQL (see publishing.api.representations).
 
 # A source as an appearance or evidence row carries it (joined in the same query).
 SOURCE_COLUMNS: tuple[str, ...] = (

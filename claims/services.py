@@ -19,6 +19,7 @@ from claimdesk.audit import changed_fields, save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
 from claims.analysis import claim_request_analysis, claim_unindex
 from claims.models import (
+    ApiSubmission,
     Appearance,
     Claim,
     Claimant,
@@ -31,7 +32,6 @@ from claims.models import (
     Stance,
     Tag,
 )
-from reviews.models import ApiSubmission
 from sources.models import Source
 from sources.normalize import normalize_url
 

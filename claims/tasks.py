@@ -81,25 +81,6 @@ def analyze_claims(claim_ids: list[int]) -> int:
     return claims_analyze(claim_ids=claim_ids)
 
 
-def analysis_enqueue(claim_id: int) -> bool:
-    """Publish the analysis of a claim; False, with a warning, when the broker is unreachable.
-
-    Never raises for a broker failure: this runs after the claim was committed, often inside
-    the user's request, and the claim is already pending, so the sweep enqueues it later.
-    """
-    try:
-        analyze_claim.delay(claim_id)
-    except OperationalError as exc:
-        log.warning(
-            "analysis of claim %s not enqueued, the broker is unreachable (%s); "
-            "the sweep will enqueue it",
-            claim_id,
-            exc,
-        )
-        return False
-    return True
-
-
 def backlog_enqueue(claim_ids: list[int]) -> bool:
     """Publish the analysis of a batch of pending claims (``analysis_enqueue``'s contract)."""
     try:

@@ -16,13 +16,7 @@ from claims.selectors import (
     claim_list_annotated,
     claim_tag_names,
 )
-from reviews.models import (
-    OPEN_ASSIGNMENT_STATES,
-    Assignment,
-    Evidence,
-    Verdict,
-    VerdictState,
-)
+from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Evidence, Verdict, VerdictState
 
 QUEUE_PAGE_SIZE = 50
 # Claims a checker can pick up: ready for review and held by nobody.

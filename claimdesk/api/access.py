@@ -8,7 +8,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from claimdesk.permissions import Action, can
-from reviews.models import ApiScope, ApiToken
+from publishing.models import ApiScope, ApiToken
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView

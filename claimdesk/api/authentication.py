@@ -19,8 +19,8 @@ from rest_framework.request import Request
 
 from claimdesk.permissions import is_staff_member, remember_roles
 from claims.roles import ROLES
-from reviews.models import ApiToken
-from reviews.services import api_token_digest
+from publishing.models import ApiToken
+from publishing.services import api_token_digest
 
 # Recording every use would turn each read into a write; once a minute is enough to tell
 # active tokens from forgotten ones.

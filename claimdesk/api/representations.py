@@ -1,4 +1,4 @@
-"""Formatting shared by the API's plain-dict representations (see reviews.api.representations).
+"""Formatting shared by the API's plain-dict representations (see publishing.api.representations).
 
 Each function writes a value exactly as the DRF field the schema names would, so a response
 built from ``values()`` rows is the one the serializer would have given.

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from reviews.models import ApiToken
+from publishing.models import ApiToken
 
 if TYPE_CHECKING:
     from rest_framework.views import APIView

@@ -8,7 +8,7 @@ from rest_framework.routers import SimpleRouter
 
 from claimdesk.api.access import PublicDocs
 from claims.api.urls import routes as claim_routes
-from reviews.api.urls import routes as review_routes
+from publishing.api.urls import routes as review_routes
 from sources.api.urls import routes as source_routes
 
 app_name = "api"

@@ -67,7 +67,7 @@ def claim_request_analysis(*, claim: Claim) -> None:
     (the publish gives up within the broker timeouts and logs a warning) and the periodic
     sweep enqueues the claim later.
     """
-    from claims.tasks import analysis_enqueue
+    from claims.enqueue import analysis_enqueue
 
     Claim.objects.filter(pk=claim.pk).update(
         analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()

@@ -1,6 +1,6 @@
 """The claims list built as plain dicts from ``values()`` rows (``ClaimSerializer``'s shape).
 
-As for claim reviews (reviews.api.representations): the serializer describes the response in
+As for claim reviews (publishing.api.representations): the serializer describes the response in
 the schema and the tests check both give the same output; this path skips building model
 instances, per-row related managers and DRF fields for every nested row of a page.
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from claimdesk.api.representations import claimant_brief, datetime_writer, iso_date, source_brief
 from claims.selectors import claim_appearance_rows, claim_tag_names
-from reviews.api.representations import review_url_maker
+from publishing.api.representations import review_url_maker
 from reviews.models import RATING_VALUES, Rating, Verdict, VerdictState
 
 CLAIM_COLUMNS: tuple[str, ...] = (

@@ -28,10 +28,10 @@ from claims.api.serializers import (
     ClaimSubmissionSerializer,
     FlagSerializer,
 )
-from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
+from claims.models import ApiSubmission, Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
 from claims.selectors import claim_flags
 from claims.services import claim_submit
-from reviews.models import ApiSubmission, Rating, Verdict, VerdictState
+from reviews.models import Rating, Verdict, VerdictState
 
 
 def _published_verdict(rating: str | None = None) -> Exists:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 
 def encrypt_existing(apps, schema_editor):
-    from reviews.webhook_secrets import encrypt_secret
+    from publishing.webhook_secrets import encrypt_secret
 
     endpoint_model = apps.get_model("reviews", "WebhookEndpoint")
     for endpoint in endpoint_model.objects.only("pk", "secret").iterator():
@@ -19,7 +19,7 @@ def encrypt_existing(apps, schema_editor):
 
 
 def decrypt_existing(apps, schema_editor):
-    from reviews.webhook_secrets import decrypt_secret
+    from publishing.webhook_secrets import decrypt_secret
 
     endpoint_model = apps.get_model("reviews", "WebhookEndpoint")
     for endpoint in endpoint_model.objects.only("pk", "secret").iterator():

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from claims.models import ClaimantKind, Tag
-from reviews.services import api_token_create
+from publishing.services import api_token_create
 from tests.factories import (
     AppearanceFactory,
     ClaimantFactory,

@@ -10,7 +10,8 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from reviews.models import ChangeKind, ReviewChange, VerdictState
+from publishing.models import ReviewChange
+from reviews.models import ChangeKind, VerdictState
 from reviews.services import verdict_correct, verdict_publish, verdict_retract
 from tests.api.conftest import client_for, issue_token
 from tests.factories import VerdictFactory

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claims.models import Claim, ClaimStatus
-from reviews.models import ApiSubmission
+from claims.models import ApiSubmission, Claim, ClaimStatus
 from sources.models import Source
 from tests.api.conftest import client_for, issue_token, make_review
 from tests.factories import FlagFactory

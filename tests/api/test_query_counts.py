@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from reviews.models import ChangeKind, ReviewChange
+from publishing.models import ReviewChange
+from reviews.models import ChangeKind
 from tests.api.conftest import client_for, issue_token, make_review
 from tests.factories import FlagFactory
 

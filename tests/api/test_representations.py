@@ -13,12 +13,13 @@ from rest_framework.test import APIRequestFactory
 
 from claims.api.serializers import ClaimSerializer
 from claims.models import Appearance, Claim
-from reviews.api.serializers import (
+from publishing.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
     ReviewChangeSerializer,
 )
-from reviews.models import ChangeKind, Evidence, Rating, ReviewChange, Verdict
+from publishing.models import ReviewChange
+from reviews.models import ChangeKind, Evidence, Rating, Verdict
 from reviews.services import verdict_correct, verdict_retract
 from sources.api.serializers import SourceSerializer
 from sources.models import Source

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from reviews.webhook_services import webhook_endpoint_create
+from publishing.webhook_services import webhook_endpoint_create
 from tests.api.conftest import client_for, issue_token, make_review
 
 # A public address written as an IP, so registering it needs no DNS.

@@ -10,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.roles import EDITORS
-from reviews.models import ApiToken
-from reviews.services import api_token_create, api_token_revoke
+from publishing.models import ApiToken
+from publishing.services import api_token_create, api_token_revoke
 from tests.api.conftest import client_for, issue_token
 
 REVIEWS = "/api/v1/claim-reviews/"
@@ -129,7 +129,7 @@ def test_command_refuses_unknown_users_and_scopes(publisher):
 
 def test_editor_issues_a_token_in_the_admin_and_sees_it_once(editor_client, publisher, review):
     response = editor_client.post(
-        reverse("admin:reviews_apitoken_add"),
+        reverse("admin:publishing_apitoken_add"),
         {"user": publisher.pk, "name": "Wire service", "scope_choices": ["read"]},
         follow=True,
     )
@@ -139,14 +139,14 @@ def test_editor_issues_a_token_in_the_admin_and_sees_it_once(editor_client, publ
     token = next(m for m in shown if "cdk_" in m).split("<code>")[1].split("</code>")[0]
     assert token.startswith(api_token.prefix)
     assert client_for(token).get(REVIEWS).status_code == 200
-    change = editor_client.get(reverse("admin:reviews_apitoken_change", args=[api_token.pk]))
+    change = editor_client.get(reverse("admin:publishing_apitoken_change", args=[api_token.pk]))
     assert token not in change.content.decode()
 
 
 def test_editor_revokes_tokens_with_the_admin_action(editor_client, publisher, review):
     api_token, token = api_token_create(actor=None, user=publisher, name="app")
     response = editor_client.post(
-        reverse("admin:reviews_apitoken_changelist"),
+        reverse("admin:publishing_apitoken_changelist"),
         {"action": "revoke_tokens", "_selected_action": [api_token.pk]},
         follow=True,
     )
@@ -160,7 +160,7 @@ def test_non_editors_cannot_reach_the_token_admin(client, checker):
     checker.is_staff = True
     checker.save()
     client.force_login(checker)
-    response = client.get(reverse("admin:reviews_apitoken_changelist"))
+    response = client.get(reverse("admin:publishing_apitoken_changelist"))
     assert response.status_code == 403
 
 

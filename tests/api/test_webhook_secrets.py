@@ -12,10 +12,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 from standardwebhooks import Webhook
 
-from reviews.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-from reviews.tasks import deliver_due_webhooks
-from reviews.webhook_secrets import decrypt_secret, derive_key
-from reviews.webhooks import new_secret
+from publishing.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from publishing.tasks import deliver_due_webhooks
+from publishing.webhook_secrets import decrypt_secret, derive_key
+from publishing.webhooks import new_secret
 from tests.api.webhook_helpers import Receiver, make_due, publish, register
 
 KEY_1 = Fernet.generate_key().decode()
@@ -74,7 +74,7 @@ def test_the_database_refuses_a_plain_secret(publisher):
 def test_the_admin_shows_neither_the_secret_nor_its_ciphertext(editor_client, publisher_client):
     created = register(publisher_client, "https://93.184.215.14/hook")
     raw = stored_secret(created["id"])
-    page = editor_client.get(reverse("admin:reviews_webhookendpoint_change", args=[created["id"]]))
+    page = editor_client.get(reverse("admin:publishing_webhookendpoint_change", args=[created["id"]]))
     assert page.status_code == 200 and b"93.184.215.14" in page.content
     assert raw.encode() not in page.content
     assert created["secret"].encode() not in page.content

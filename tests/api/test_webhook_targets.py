@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.test import override_settings
 
-from reviews.models import DeliveryStatus, WebhookDelivery
-from reviews.webhooks import Target, post_pinned
+from publishing.models import DeliveryStatus, WebhookDelivery
+from publishing.webhooks import Target, post_pinned
 from tests.api.webhook_helpers import Receiver, ScriptedDNS, make_due, publish, register
 
 HOST = "hooks.rebind.test"
@@ -97,7 +97,7 @@ def test_a_host_that_stops_resolving_is_retried(
     assert delivery.status == DeliveryStatus.PENDING and "does not resolve" in delivery.last_error
     dns.answers[HOST] = [PUBLIC]
     make_due()
-    from reviews.tasks import deliver_due_webhooks
+    from publishing.tasks import deliver_due_webhooks
 
     deliver_due_webhooks()
     delivery.refresh_from_db()

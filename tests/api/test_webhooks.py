@@ -14,18 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from reviews.models import (
-    ChangeKind,
-    DeliveryStatus,
-    ReviewChange,
-    VerdictState,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
+from publishing.models import DeliveryStatus, ReviewChange, WebhookDelivery, WebhookEndpoint
+from publishing.tasks import deliver_due_webhooks
+from publishing.webhook_services import enqueue_deliveries
+from publishing.webhooks import MAX_ATTEMPTS, retry_delay, retry_schedule
+from reviews.models import ChangeKind, VerdictState
 from reviews.services import verdict_correct, verdict_publish, verdict_retract
-from reviews.tasks import deliver_due_webhooks
-from reviews.webhook_services import enqueue_deliveries
-from reviews.webhooks import MAX_ATTEMPTS, retry_delay, retry_schedule
 from tests.api.conftest import make_review
 from tests.api.webhook_helpers import (
     ALL_EVENTS,
@@ -206,7 +200,7 @@ def test_editors_replay_a_failed_delivery_from_the_admin(
     delivery = WebhookDelivery.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(
-            reverse("admin:reviews_webhookdelivery_changelist"),
+            reverse("admin:publishing_webhookdelivery_changelist"),
             {"action": "replay", "_selected_action": [delivery.pk]},
             follow=True,
         )
@@ -215,7 +209,7 @@ def test_editors_replay_a_failed_delivery_from_the_admin(
     assert delivery.status == DeliveryStatus.DELIVERED
     ((headers, _),) = receiver.delivered()
     assert headers["webhook-id"] == delivery.msg_id
-    page = editor_client.get(reverse("admin:reviews_webhookdelivery_change", args=[delivery.pk]))
+    page = editor_client.get(reverse("admin:publishing_webhookdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200 and b"410" in page.content
 
 

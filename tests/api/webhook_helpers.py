@@ -9,7 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from django.utils import timezone
 
-from reviews.models import DeliveryStatus, VerdictState, WebhookDelivery
+from publishing.models import DeliveryStatus, WebhookDelivery
+from reviews.models import VerdictState
 from reviews.services import verdict_publish
 from tests.factories import VerdictFactory
 

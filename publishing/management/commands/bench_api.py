@@ -27,8 +27,9 @@ from django.utils import timezone
 from claims.benchdb import temporary_database
 from claims.models import Appearance, Claim, Claimant, ClaimStatus, Tag
 from claims.roles import PUBLISHERS
-from reviews.models import ChangeKind, Evidence, Rating, ReviewChange, Verdict, VerdictState
-from reviews.services import api_token_create
+from publishing.models import ReviewChange
+from publishing.services import api_token_create
+from reviews.models import ChangeKind, Evidence, Rating, Verdict, VerdictState
 from sources.models import Source
 
 BATCH = 5000

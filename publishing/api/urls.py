@@ -2,7 +2,7 @@
 
 from rest_framework.viewsets import ViewSetMixin
 
-from reviews.api.views import ChangeViewSet, ClaimReviewViewSet, WebhookViewSet
+from publishing.api.views import ChangeViewSet, ClaimReviewViewSet, WebhookViewSet
 
 routes: list[tuple[str, type[ViewSetMixin], str]] = [
     ("claim-reviews", ClaimReviewViewSet, "claimreview"),

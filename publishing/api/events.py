@@ -15,8 +15,9 @@ from django.db.models import Prefetch
 from django.urls import reverse
 
 from claims.models import Appearance
-from reviews.api.serializers import ClaimReviewSerializer
-from reviews.models import ChangeKind, Evidence, ReviewChange, Verdict
+from publishing.api.serializers import ClaimReviewSerializer
+from publishing.models import ReviewChange
+from reviews.models import ChangeKind, Evidence, Verdict
 
 
 def jsonld_url(verdict: Verdict) -> str:

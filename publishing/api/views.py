@@ -22,24 +22,18 @@ from claimdesk.api.filters import IdFilter, UpdatedSinceFilter
 from claimdesk.api.pagination import SequencePagination
 from claimdesk.api.renderers import JSONLDRenderer
 from claimdesk.permissions import Action
-from reviews.api.representations import CHANGE_COLUMNS, changes, claim_reviews
-from reviews.api.serializers import (
+from publishing.api.representations import CHANGE_COLUMNS, changes, claim_reviews
+from publishing.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
     ReviewChangeSerializer,
     WebhookEndpointCreatedSerializer,
     WebhookEndpointSerializer,
 )
-from reviews.models import (
-    ApiScope,
-    Rating,
-    ReviewChange,
-    Verdict,
-    VerdictState,
-    WebhookEndpoint,
-)
+from publishing.models import ApiScope, ReviewChange, WebhookEndpoint
+from publishing.webhook_services import webhook_endpoint_create, webhook_endpoint_delete
+from reviews.models import Rating, Verdict, VerdictState
 from reviews.selectors import REVIEW_COLUMNS
-from reviews.webhook_services import webhook_endpoint_create, webhook_endpoint_delete
 
 
 class ClaimReviewFilter(django_filters.FilterSet):
@@ -115,7 +109,7 @@ class ClaimReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scope
     desk through the API. ``Accept: application/ld+json`` or ``?format=jsonld`` gives
     schema.org ClaimReview."""
 
-    # Rows are read with values() and built into dicts (reviews.api.representations); the
+    # Rows are read with values() and built into dicts (publishing.api.representations); the
     # serializers describe them in the schema.
     queryset = Verdict.objects.filter(state=VerdictState.PUBLISHED).order_by("-published_at", "-id")
     filterset_class = ClaimReviewFilter

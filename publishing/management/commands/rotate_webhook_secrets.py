@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from reviews.webhook_services import webhook_secrets_reencrypt
+from publishing.webhook_services import webhook_secrets_reencrypt
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 """Writes for publisher webhooks: endpoints, the delivery outbox, attempts and secret rotation.
 
-Split from reviews.services, which calls :func:`enqueue_deliveries` from the verdict services;
-this module must not import it back.
+``publishing.services`` calls :func:`enqueue_deliveries` when the change feed grows, and
+``publishing.tasks`` calls :func:`webhook_deliver`; this module imports neither back: it
+enqueues the delivery task by its name (:func:`_send_later`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import time
 from collections.abc import Iterable
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,28 +22,36 @@ from django.utils import timezone
 
 from claimdesk.audit import save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
-from reviews.models import (
-    ChangeKind,
+from publishing.models import (
     DeliveryStatus,
     ReviewChange,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from reviews.models import ChangeKind
 
 log = logging.getLogger(__name__)
+
+DELIVER_TASK = "publishing.tasks.deliver_webhook"
 
 # While one attempt is in flight its delivery is leased (pushed into the future) so the sweep
 # does not start a second attempt of it in parallel.
 DELIVERY_LEASE = dt.timedelta(minutes=2)
 
 
+def _send_later(delivery_id: int) -> None:
+    """Enqueue one delivery attempt. The task is looked up by name (the app registers it at
+    start-up) so that the task module stays the top of the stack: it calls this module, never
+    the other way round. A lost message is not lost work: the sweep sends due deliveries."""
+    current_app.tasks[DELIVER_TASK].delay(delivery_id)
+
+
 def enqueue_deliveries(change: ReviewChange) -> list[WebhookDelivery]:
     """The outbox: one delivery per subscribed endpoint, in the change's own transaction, sent
     once that commits (and by the periodic sweep should the message be lost)."""
-    from reviews.api.events import event_payload
-    from reviews.tasks import deliver_webhook
-    from reviews.webhooks import new_msg_id
+    from publishing.api.events import event_payload
+    from publishing.webhooks import new_msg_id
 
     endpoints = [
         e
@@ -65,7 +75,7 @@ def enqueue_deliveries(change: ReviewChange) -> list[WebhookDelivery]:
         ]
     )
     for delivery in deliveries:
-        transaction.on_commit(functools.partial(deliver_webhook.delay, delivery.pk))
+        transaction.on_commit(functools.partial(_send_later, delivery.pk))
     return deliveries
 
 
@@ -75,8 +85,8 @@ def webhook_endpoint_create(
 ) -> tuple[WebhookEndpoint, str]:
     """Register a URL for change events; returns the endpoint and its signing secret, which is
     stored only encrypted and must be shown to the publisher now."""
-    from reviews.webhook_secrets import encrypt_secret
-    from reviews.webhooks import UnsafeTarget, check_target, new_secret
+    from publishing.webhook_secrets import encrypt_secret
+    from publishing.webhooks import UnsafeTarget, check_target, new_secret
 
     check(actor, Action.WEBHOOK_MANAGE)
     user = acting_user(actor)
@@ -115,7 +125,7 @@ def webhook_secrets_reencrypt() -> int:
     System maintenance (``manage.py rotate_webhook_secrets``), so there is no actor to check;
     the history table never holds the secret, so the log line is the record.
     """
-    from reviews.webhook_secrets import reencrypt_secret
+    from publishing.webhook_secrets import reencrypt_secret
 
     changed = 0
     # One short transaction per row: endpoints are few, and deliveries keep reading them.
@@ -139,7 +149,6 @@ def webhook_secrets_reencrypt() -> int:
 @transaction.atomic
 def webhook_delivery_replay(*, actor: Actor, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a delivery again (same ``webhook-id``), with a fresh retry schedule."""
-    from reviews.tasks import deliver_webhook
 
     check(actor, Action.WEBHOOK_REPLAY, delivery)
     locked = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
@@ -147,7 +156,7 @@ def webhook_delivery_replay(*, actor: Actor, delivery: WebhookDelivery) -> Webho
     locked.attempts = 0
     locked.next_attempt_at = timezone.now()
     locked.save(update_fields=["status", "attempts", "next_attempt_at"])
-    transaction.on_commit(functools.partial(deliver_webhook.delay, locked.pk))
+    transaction.on_commit(functools.partial(_send_later, locked.pk))
     return locked
 
 
@@ -155,8 +164,14 @@ def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int 
     """Send one attempt: (status code or None, error, whether the failure is permanent)."""
     import httpx
 
-    from reviews.webhook_secrets import SecretUnreadable, decrypt_secret
-    from reviews.webhooks import UnresolvedTarget, UnsafeTarget, post_pinned, resolve_target, sign
+    from publishing.webhook_secrets import SecretUnreadable, decrypt_secret
+    from publishing.webhooks import (
+        UnresolvedTarget,
+        UnsafeTarget,
+        post_pinned,
+        resolve_target,
+        sign,
+    )
 
     if endpoint.disabled_at is not None:
         return None, f"Endpoint disabled: {endpoint.disabled_reason}", True
@@ -189,7 +204,7 @@ def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery) -> tuple[int 
 def webhook_deliver(*, delivery_id: int) -> str | None:
     """Make one attempt at a due delivery; returns its status after, or None if it was not due
     (gone, finished, leased by another worker, or waiting for its next retry)."""
-    from reviews.webhooks import MAX_ATTEMPTS, retry_delay
+    from publishing.webhooks import MAX_ATTEMPTS, retry_delay
 
     now = timezone.now()
     claimed = WebhookDelivery.objects.filter(

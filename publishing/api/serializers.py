@@ -2,7 +2,7 @@
 
 Both expect the claim, claimant, tags, appearances (with sources) and evidence (with sources)
 loaded by the caller, so a page of reviews costs the same number of queries whatever its size.
-The claim-review and change-feed views answer with ``reviews.api.representations`` (the same
+The claim-review and change-feed views answer with ``publishing.api.representations`` (the same
 output from plain rows, faster); these serializers describe the responses in the schema.
 """
 
@@ -17,22 +17,15 @@ from rest_framework import serializers
 
 from claims.api.serializers import AppearanceSerializer, ClaimantSerializer
 from claims.models import Claim, Tag
-from reviews.api.representations import (
+from publishing.api.representations import (
     BEST_RATING,
     WORST_RATING,
     ReviewBuilder,
     review_relations_of,
     review_row,
 )
-from reviews.models import (
-    ChangeKind,
-    Evidence,
-    Rating,
-    ReviewChange,
-    Verdict,
-    VerdictState,
-    WebhookEndpoint,
-)
+from publishing.models import ReviewChange, WebhookEndpoint
+from reviews.models import ChangeKind, Evidence, Rating, Verdict, VerdictState
 from sources.api.serializers import SourceBriefSerializer
 
 
@@ -112,7 +105,7 @@ class ClaimReviewSerializer(serializers.ModelSerializer[Verdict]):
 class ClaimReviewJSONLDSerializer(serializers.BaseSerializer[Verdict]):
     """schema.org ClaimReview with Google's required and recommended properties.
 
-    Built by ``reviews.api.representations`` (the one JSON-LD implementation, which the list
+    Built by ``publishing.api.representations`` (the one JSON-LD implementation, which the list
     endpoints call on plain rows); this adapts a prefetched instance to it.
     """
 

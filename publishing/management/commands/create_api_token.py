@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reviews.services import api_token_create
+from publishing.services import api_token_create
 
 
 class Command(BaseCommand):
