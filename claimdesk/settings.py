@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "claims",
     "reviews",
     "publishing",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -233,7 +234,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "reviews/locked_out.html"
+AXES_LOCKOUT_TEMPLATE = "desk/locked_out.html"
 # Behind a TLS-terminating proxy the client address is in X-Forwarded-For; off by default so a
 # client cannot choose its own address.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0, minimum=0) or None

@@ -20,6 +20,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("claimdesk.api.urls", namespace="api")),
-    path("queue/", include("reviews.urls")),
-    path("corrections/", include("reviews.public_urls")),
+    path("queue/", include("desk.urls")),
+    path("corrections/", include("desk.public_urls")),
 ]

@@ -74,7 +74,9 @@ def test_the_database_refuses_a_plain_secret(publisher):
 def test_the_admin_shows_neither_the_secret_nor_its_ciphertext(editor_client, publisher_client):
     created = register(publisher_client, "https://93.184.215.14/hook")
     raw = stored_secret(created["id"])
-    page = editor_client.get(reverse("admin:publishing_webhookendpoint_change", args=[created["id"]]))
+    page = editor_client.get(
+        reverse("admin:publishing_webhookendpoint_change", args=[created["id"]])
+    )
     assert page.status_code == 200 and b"93.184.215.14" in page.content
     assert raw.encode() not in page.content
     assert created["secret"].encode() not in page.content

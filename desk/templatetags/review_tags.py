@@ -8,7 +8,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from claimdesk.permissions import is_editor
-from reviews.markdown import render_markdown
+from desk.markdown import render_markdown
 
 register = template.Library()
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from reviews.models import Evidence, Verdict, VerdictState
 from reviews.services import assignment_create, verdict_update
-from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
+from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from reviews.markdown import render_markdown
+from desk.markdown import render_markdown
 from reviews.services import assignment_create, verdict_create, verdict_submit
-from tests.reviews.queue_helpers import queued_claim, signed_in
+from tests.desk.queue_helpers import queued_claim, signed_in
 
 ATTACKS = [
     "<script>alert('x')</script>",

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from claims.models import Flag, FlagKind, Tag
 from reviews.services import assignment_create, evidence_add, verdict_create
+from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 from tests.factories import AppearanceFactory, ClaimFactory, SourceFactory
-from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
 
 pytestmark = pytest.mark.django_db
 

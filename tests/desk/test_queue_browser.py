@@ -19,8 +19,8 @@ from django.db import connections
 
 from claims.roles import EDITORS, FACT_CHECKERS
 from reviews.models import Verdict, VerdictState
+from tests.desk.queue_helpers import queued_claim
 from tests.factories import UserFactory
-from tests.reviews.queue_helpers import queued_claim
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

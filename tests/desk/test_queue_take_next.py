@@ -16,8 +16,8 @@ from reviews.models import Assignment
 from reviews.queue_stats import queue_stats_refresh
 from reviews.selectors import QueueFilters, queue_page
 from reviews.services import assignment_take_next
+from tests.desk.queue_helpers import queued_claim, signed_in
 from tests.factories import UserFactory
-from tests.reviews.queue_helpers import queued_claim, signed_in
 
 
 def flag(a, b):

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from reviews import views
+from desk import views
 
 app_name = "queue"
 

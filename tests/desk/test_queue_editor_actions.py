@@ -8,8 +8,8 @@ from django.urls import reverse
 from claims.models import ClaimStatus
 from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Rating, Verdict, VerdictState
 from reviews.services import assignment_create, verdict_create, verdict_submit
+from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 from tests.factories import UserFactory
-from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reviews import views
+from desk import views
 
 app_name = "corrections"
 

@@ -14,7 +14,7 @@ from django.db import connection, connections
 
 from reviews.models import Verdict
 from reviews.services import StaleVerdictError, assignment_create, verdict_create, verdict_update
-from tests.reviews.queue_helpers import VERDICT, queued_claim
+from tests.desk.queue_helpers import VERDICT, queued_claim
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,8 +15,8 @@ from reviews.services import (
     verdict_publish,
     verdict_submit,
 )
+from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 from tests.factories import SourceFactory
-from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
 
 pytestmark = pytest.mark.django_db
 

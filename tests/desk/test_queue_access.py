@@ -7,7 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from reviews.services import assignment_create, verdict_create, verdict_submit
-from tests.reviews.queue_helpers import VERDICT, queued_claim, signed_in
+from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 
 pytestmark = pytest.mark.django_db
 

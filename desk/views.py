@@ -24,8 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from claimdesk.permissions import Action, can, is_checker, is_editor, is_staff_member
 from claims.models import Claim, Tag
-from reviews import selectors, services
-from reviews.forms import (
+from desk.forms import (
     CorrectionForm,
     EvidenceForm,
     QueueFilterForm,
@@ -34,7 +33,8 @@ from reviews.forms import (
     SignInForm,
     VerdictForm,
 )
-from reviews.markdown import render_markdown
+from desk.markdown import render_markdown
+from reviews import selectors, services
 from reviews.models import Verdict, VerdictState
 
 View = Callable[..., HttpResponseBase]
@@ -82,7 +82,7 @@ def _add_errors(form: Form, exc: ValidationError) -> None:
 class SignInView(LoginView):
     """The queue's sign-in page; django-axes counts the failures (see settings)."""
 
-    template_name = "reviews/login.html"
+    template_name = "desk/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
@@ -108,7 +108,7 @@ def queue_index(request: HttpRequest) -> HttpResponse:
     page = selectors.queue_page(user=_user(request), filters=filters)
     return render(
         request,
-        "reviews/queue.html",
+        "desk/queue.html",
         {"page": page, "filter_form": form, "can_take": is_checker(request.user)},
     )
 
@@ -173,7 +173,7 @@ def _claim_response(
         "retract_form": forms.get("retract_form") or RetractForm(),
         "stale": forms.get("stale"),
     }
-    return render(request, "reviews/claim.html", context, status=status)
+    return render(request, "desk/claim.html", context, status=status)
 
 
 def _current_verdict(claim: Claim) -> Verdict | None:
@@ -279,7 +279,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
     verdicts: QuerySet[Verdict] = selectors.awaiting_approval()
-    return render(request, "reviews/approvals.html", {"verdicts": verdicts[:200]})
+    return render(request, "desk/approvals.html", {"verdicts": verdicts[:200]})
 
 
 def _editor_action(
@@ -382,6 +382,4 @@ def verdict_retract(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def corrections(request: HttpRequest) -> HttpResponse:
     """Every correction and retraction, dated, for readers."""
-    return render(
-        request, "reviews/corrections.html", {"entries": selectors.corrections_log()[:500]}
-    )
+    return render(request, "desk/corrections.html", {"entries": selectors.corrections_log()[:500]})
