@@ -7,9 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from claimdesk.api.access import PublicDocs
-from claims.api.urls import routes as claim_routes
+from publishing.api.claims.urls import routes as claim_routes
+from publishing.api.sources.urls import routes as source_routes
 from publishing.api.urls import routes as review_routes
-from sources.api.urls import routes as source_routes
 
 app_name = "api"
 

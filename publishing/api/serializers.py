@@ -15,8 +15,8 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from claims.api.serializers import AppearanceSerializer, ClaimantSerializer
 from claims.models import Claim, Tag
+from publishing.api.claims.serializers import AppearanceSerializer, ClaimantSerializer
 from publishing.api.representations import (
     BEST_RATING,
     WORST_RATING,
@@ -24,9 +24,9 @@ from publishing.api.representations import (
     review_relations_of,
     review_row,
 )
+from publishing.api.sources.serializers import SourceBriefSerializer
 from publishing.models import ReviewChange, WebhookEndpoint
 from reviews.models import ChangeKind, Evidence, Rating, Verdict, VerdictState
-from sources.api.serializers import SourceBriefSerializer
 
 
 def review_url(verdict: Verdict, request: Any) -> str:

@@ -11,17 +11,17 @@ from django.test import override_settings
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from claims.api.serializers import ClaimSerializer
 from claims.models import Appearance, Claim
+from publishing.api.claims.serializers import ClaimSerializer
 from publishing.api.serializers import (
     ClaimReviewJSONLDSerializer,
     ClaimReviewSerializer,
     ReviewChangeSerializer,
 )
+from publishing.api.sources.serializers import SourceSerializer
 from publishing.models import ReviewChange
 from reviews.models import ChangeKind, Evidence, Rating, Verdict
 from reviews.services import verdict_correct, verdict_retract
-from sources.api.serializers import SourceSerializer
 from sources.models import Source
 from tests.api.conftest import client_for, issue_token, make_review
 from tests.factories import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from claimdesk.api.representations import datetime_writer, iso_date
-from sources.api.serializers import SourceSerializer
+from publishing.api.sources.serializers import SourceSerializer
 
 # The serializer's fields: the schema and this path list the same columns.
 SOURCE_LIST_COLUMNS: tuple[str, ...] = tuple(SourceSerializer.Meta.fields)

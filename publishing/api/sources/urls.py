@@ -2,6 +2,6 @@
 
 from rest_framework.viewsets import ViewSetMixin
 
-from sources.api.views import SourceViewSet
+from publishing.api.sources.views import SourceViewSet
 
 routes: list[tuple[str, type[ViewSetMixin], str]] = [("sources", SourceViewSet, "source")]

@@ -14,9 +14,9 @@ from rest_framework.response import Response
 from claimdesk.api.base import ScopedViewSet
 from claimdesk.api.filters import UpdatedSinceFilter
 from claims.models import Appearance
+from publishing.api.sources.representations import SOURCE_LIST_COLUMNS, sources
+from publishing.api.sources.serializers import SourceSerializer
 from reviews.models import Evidence, VerdictState
-from sources.api.representations import SOURCE_LIST_COLUMNS, sources
-from sources.api.serializers import SourceSerializer
 from sources.models import Source, SourceKind
 
 
@@ -44,7 +44,7 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     filterset_class = SourceFilter
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Plain rows in SourceSerializer's shape (sources.api.representations).
+        # Plain rows in SourceSerializer's shape (publishing.api.sources.representations).
         rows = self.filter_queryset(self.get_queryset()).values(*SOURCE_LIST_COLUMNS)
         page = self.paginate_queryset(rows)
         body = sources(list(rows) if page is None else page)

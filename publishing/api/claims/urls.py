@@ -2,7 +2,7 @@
 
 from rest_framework.viewsets import ViewSetMixin
 
-from claims.api.views import ClaimViewSet, FlagViewSet
+from publishing.api.claims.views import ClaimViewSet, FlagViewSet
 
 routes: list[tuple[str, type[ViewSetMixin], str]] = [
     ("claims", ClaimViewSet, "claim"),

@@ -21,16 +21,16 @@ from claimdesk.api.base import ScopedViewSet
 from claimdesk.api.filters import IdFilter, UpdatedSinceFilter
 from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action, is_staff_member
-from claims.api.representations import CLAIM_COLUMNS, claims
-from claims.api.serializers import (
+from claims.models import ApiSubmission, Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
+from claims.selectors import claim_flags
+from claims.services import claim_submit
+from publishing.api.claims.representations import CLAIM_COLUMNS, claims
+from publishing.api.claims.serializers import (
     ClaimDetailSerializer,
     ClaimSerializer,
     ClaimSubmissionSerializer,
     FlagSerializer,
 )
-from claims.models import ApiSubmission, Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
-from claims.selectors import claim_flags
-from claims.services import claim_submit
 from reviews.models import Rating, Verdict, VerdictState
 
 
@@ -90,7 +90,7 @@ class ClaimViewSet(
         return queryset.filter(Exists(published) | Exists(submitted))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Plain rows built into ClaimSerializer's shape (claims.api.representations): the
+        # Plain rows built into ClaimSerializer's shape (publishing.api.claims.representations): the
         # page's instances, prefetches and DRF fields cost more than its SQL.
         queryset = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         rows = queryset.values(*CLAIM_COLUMNS)

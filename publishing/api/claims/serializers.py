@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from claims.models import Appearance, Claim, Claimant, Flag, Tag
+from publishing.api.sources.serializers import SourceBriefSerializer
 from reviews.models import Rating, Verdict
-from sources.api.serializers import SourceBriefSerializer
 
 
 class ClaimantSerializer(serializers.ModelSerializer[Claimant]):
