@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import kombu.pools
@@ -115,7 +114,7 @@ class EmbeddedWorker:
                 proc.wait()
 
 
-def use_folder_broker(broker_dir: Path) -> None:
+def use_folder_broker(broker_dir):
     """Send this process's tasks to the worker's folder (the app is configured once, at import)."""
     queue = broker_dir / "queue"
     control = broker_dir / "control"
@@ -133,7 +132,7 @@ def use_folder_broker(broker_dir: Path) -> None:
 
 
 @pytest.fixture
-def embedded(tmp_path) -> Iterator[EmbeddedWorker]:
+def embedded(tmp_path):
     require(connection.vendor == "postgresql", "DATABASE_URL must point at PostgreSQL")
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
