@@ -11,6 +11,7 @@ Variables (all optional unless said otherwise):
 - ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, Celery's
   broker is a folder under ``var/broker`` (kombu's filesystem transport) that the worker
   ``make run`` starts reads, and the cache is local memory, so nothing but Python is needed.
+- ``LOCAL_BROKER_DIR`` (default ``var/broker``): that folder.
 - ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
 - ``ANALYSIS_INDEX_FEED_HOURS`` (default 24): how long index changes are kept for workers'
   in-memory index mirrors to replay.
