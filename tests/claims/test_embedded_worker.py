@@ -23,9 +23,10 @@ from django.db import connection
 
 from claimdesk.celery import app as celery_app
 from claims.engine import semantic
-from claims.models import AnalysisState, Claim, Flag, FlagKind
+from claims.models import AnalysisState, Flag, FlagKind
 from claims.services import claim_create
 from claims.tasks import sweep_analysis
+from tests.claims.test_analysis_faults import states, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STALE_AFTER_S = 1
@@ -148,19 +149,6 @@ def embedded(tmp_path):
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
         kombu.pools.reset()
-
-
-def wait_for(condition, timeout, describe, worker: EmbeddedWorker) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"after {timeout}s: {describe()}\n--- worker logs ---\n{worker.logs()}")
-
-
-def states(ids: list[int]) -> Counter[str]:
-    return Counter(Claim.objects.filter(pk__in=ids).values_list("analysis_state", flat=True))
 
 
 def queued_messages(worker: EmbeddedWorker) -> int:
