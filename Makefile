@@ -26,10 +26,15 @@ migrate: install
 seeds: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_seeds
 
-# Local development: SQLite, tasks in-process, no other service needed.
-run: seeds
-	DEBUG=$${DEBUG:-1} $(PY) manage.py create_demo_users
-	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+# Local development: SQLite, and a real Celery worker and beat on a broker folder under var/
+# (no other service needed). var/dev.env (DEBUG=1, a generated SECRET_KEY) is written once;
+# manage.py reads it whenever the environment sets neither, so later commands just work.
+run: install
+	$(PY) -m claimdesk.devenv
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_seeds
+	$(PY) manage.py create_demo_users
+	$(PY) manage.py run_local --port $(PORT)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -54,4 +59,4 @@ check-deploy: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) var/claimdesk.sqlite3 .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var/claimdesk.sqlite3 var/broker var/celerybeat-schedule* .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,21 @@ app = Celery("claimdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Set in a Celery worker's main process before its pool forks, so its children inherit it;
+# never set in a web process, a management command or a unit test running tasks eagerly.
+_in_worker = False
+
+
+def in_worker() -> bool:
+    """Whether this process is a Celery worker (where the semantic tier's model may load)."""
+    return _in_worker
+
+
+@worker_init.connect
+def mark_worker(**_: Any) -> None:
+    global _in_worker
+    _in_worker = True
+
 
 @worker_init.connect
 def load_index_mirror(**_: Any) -> None:

@@ -8,8 +8,10 @@ Variables (all optional unless said otherwise):
   ``DEBUG``).
 - ``DATABASE_URL``: e.g. ``postgres://user@host:5432/claimdesk``; default SQLite at
   ``var/claimdesk.sqlite3``.
-- ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, tasks run
-  in-process after commit and the cache is local memory, so nothing but Python is needed.
+- ``REDIS_URL``: when set, Redis is Celery's broker and Django's cache; when unset, Celery's
+  broker is a folder under ``var/broker`` (kombu's filesystem transport) that the worker
+  ``make run`` starts reads, and the cache is local memory, so nothing but Python is needed.
+- ``LOCAL_BROKER_DIR`` (default ``var/broker``): that folder.
 - ``ANALYSIS_STALE_AFTER_SECONDS`` (default 600): when the sweep re-enqueues a pending claim.
 - ``ANALYSIS_INDEX_FEED_HOURS`` (default 24): how long index changes are kept for workers'
   in-memory index mirrors to replay.
@@ -157,10 +159,14 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Celery. Without Redis, tasks run eagerly in the web process; they are always enqueued with
-# delay_on_commit, so even then they see committed rows only.
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+# Celery. Tasks always run in a worker process, as in production; only the unit tests run them
+# eagerly (tests/settings.py). Without Redis the broker is a folder of message files under
+# var/broker (kombu's filesystem transport): no service and no extra package, publishing is a
+# file write, and beat, retries (ETA messages) and the worker's remote control (fanout) work as
+# on Redis. It suits one machine only: `make run` starts the worker and beat beside the server.
+BROKER_DIR = Path(env_str("LOCAL_BROKER_DIR", default=str(VAR_DIR / "broker")))
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
@@ -179,11 +185,28 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # 1 s, inside the 2 s socket timeout.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    "socket_connect_timeout": 2.0,
-    "socket_timeout": 2.0,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 2.0,
+    }
+else:
+    # One folder for queued messages (written and read by every process), one for the
+    # exchange tables. Created here so the first publish never fails on a missing folder.
+    for _folder in (BROKER_DIR / "queue", BROKER_DIR / "control"):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+        # The worker lists the folder this often when it is empty: a claim saved is picked
+        # up within a tenth of a second, for a directory listing that costs next to nothing.
+        "polling_interval": 0.1,
+    }
+# Beat's record of when each periodic task last ran, beside the other local state.
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
@@ -260,8 +283,8 @@ if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
 # defaults (tuned on the benchmark) apply; `manage.py matching_report` shows how editors
 # decided on past flags, to tune them from real use.
 # The optional semantic tier (sentence embeddings) runs a neural model, so "auto" turns it on
-# only where analysis runs in Celery workers: with in-process tasks (no REDIS_URL) the model
-# would run inside web requests.
+# in Celery worker processes only (claimdesk.celery.in_worker): never in a web process, nor in
+# unit tests that run tasks eagerly.
 MATCHING_SEMANTIC = env_str("MATCHING_SEMANTIC", default="auto").lower()
 if MATCHING_SEMANTIC not in {"auto", "on", "off"}:
     raise ImproperlyConfigured(

