@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
 from celery.signals import worker_init
 
+from claimdesk.env import exit_on_bad_settings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "claimdesk.settings")
+
+
+def _started_by_celery() -> bool:
+    """Whether this process is ``celery -A claimdesk …`` (or ``python -m celery``)."""
+    program = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    return program.name == "celery" or (
+        program.name == "__main__.py" and program.parent.name == "celery"
+    )
+
+
+if _started_by_celery():
+    # A worker or beat checks the settings first, as manage.py does: a bad value stops it
+    # with one line. Elsewhere this module is imported while the settings load, so not there.
+    exit_on_bad_settings()
 
 app = Celery("claimdesk")
 app.config_from_object("django.conf:settings", namespace="CELERY")

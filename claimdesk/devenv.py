@@ -64,6 +64,10 @@ def dev_env_load(environ: MutableMapping[str, str] | None = None) -> bool:
     if any(name in environ for name in DECIDING_VARIABLES):
         return False
     path = dev_env_path(environ)
+    if path.exists() and not path.is_file():
+        from claimdesk.env import SettingError
+
+        raise SettingError(PATH_VARIABLE, str(path), "names a folder; name the file to read")
     if not path.is_file():
         return False
     for name, value in dotenv_values(path).items():

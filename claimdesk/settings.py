@@ -29,9 +29,20 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
-from django.core.exceptions import ImproperlyConfigured
 
-from claimdesk.env import env_bool, env_float, env_int, env_list, env_str
+from claimdesk.env import (
+    SettingError,
+    env_bool,
+    env_choice,
+    env_fernet_keys,
+    env_float,
+    env_int,
+    env_list,
+    env_log_level,
+    env_rate,
+    env_str,
+    env_url,
+)
 
 # Lets admin and form classes be subscripted for type checking (ModelAdmin[Claim]).
 django_stubs_ext.monkeypatch()
@@ -44,17 +55,30 @@ DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is required when DEBUG is off. Set SECRET_KEY to a long random string "
-            "(for example: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        raise SettingError(
+            "SECRET_KEY",
+            None,
+            "required when DEBUG is off; set it to a long random string (for example: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))')",
         )
     # Development only: a fixed key keeps sessions valid across restarts of `make run`.
     SECRET_KEY = "django-insecure-development-only-key-not-for-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 if "*" in ALLOWED_HOSTS and not DEBUG:
-    raise ImproperlyConfigured("ALLOWED_HOSTS='*' is refused when DEBUG is off; list the hosts.")
+    raise SettingError(
+        "ALLOWED_HOSTS",
+        env_str("ALLOWED_HOSTS"),
+        "'*' is refused when DEBUG is off; list the hosts",
+    )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "://" not in _origin:
+        raise SettingError(
+            "CSRF_TRUSTED_ORIGINS",
+            env_str("CSRF_TRUSTED_ORIGINS"),
+            "each origin needs its scheme, e.g. https://claims.example.org",
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -123,18 +147,18 @@ def _database_config() -> dict[str, Any]:
             # the write lock at BEGIN so two writers never deadlock upgrading read locks.
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
+    allowed = "use postgres://user:pass@host:5432/name or sqlite:///path"
     try:
-        config = dict(dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60)))
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL could not be read: {exc}") from None
+        config = dict(
+            dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+        )
+    except ValueError:
+        raise SettingError("DATABASE_URL", url, f"could not be read; {allowed}") from None
     if config.get("ENGINE") not in {
         "django.db.backends.postgresql",
         "django.db.backends.sqlite3",
     }:
-        raise ImproperlyConfigured(
-            f"DATABASE_URL names an unsupported database ({config.get('ENGINE')}); "
-            "use postgres://… or sqlite:///…"
-        )
+        raise SettingError("DATABASE_URL", url, f"unsupported database; {allowed}")
     config["CONN_HEALTH_CHECKS"] = True
     return config
 
@@ -144,9 +168,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", default="")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    raise ImproperlyConfigured(
-        f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
-    )
+    raise SettingError("REDIS_URL", REDIS_URL, "must start with redis://, rediss:// or unix://")
 
 if REDIS_URL:
     CACHES = {
@@ -154,6 +176,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "claimdesk",
+            # Only the API's rate counters live here, and they fall back to per-process
+            # counters when Redis fails (claimdesk.api.throttling): give up fast on a Redis
+            # that is down or hangs, rather than hold the request.
+            "OPTIONS": {"socket_connect_timeout": 1.0, "socket_timeout": 1.0},
         }
     }
 else:
@@ -186,17 +212,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
         "socket_connect_timeout": 2.0,
         "socket_timeout": 2.0,
     }
 else:
     # One folder for queued messages (written and read by every process), one for the
     # exchange tables. Created here so the first publish never fails on a missing folder.
-    for _folder in (BROKER_DIR / "queue", BROKER_DIR / "control"):
-        _folder.mkdir(parents=True, exist_ok=True)
+    try:
+        for _folder in (BROKER_DIR / "queue", BROKER_DIR / "control"):
+            _folder.mkdir(parents=True, exist_ok=True)
+    except OSError as _exc:
+        raise SettingError(
+            "LOCAL_BROKER_DIR",
+            str(BROKER_DIR),
+            f"cannot create the broker folder there ({_exc.strerror}); name a writable folder",
+        ) from None
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -219,6 +253,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
 # window shorter than that; it should exceed the time the queue takes to drain, or busy claims
 # are analysed twice (harmless, analysis is idempotent, but wasted work).
 ANALYSIS_STALE_AFTER_SECONDS = env_int("ANALYSIS_STALE_AFTER_SECONDS", 600, minimum=0)
+if CELERY_VISIBILITY_TIMEOUT <= ANALYSIS_STALE_AFTER_SECONDS:
+    # Otherwise Redis hands a slow claim's message to a second worker before the sweep would,
+    # and a claim whose worker died waits for the longer of the two.
+    raise SettingError(
+        "CELERY_VISIBILITY_TIMEOUT",
+        str(CELERY_VISIBILITY_TIMEOUT),
+        f"must be greater than ANALYSIS_STALE_AFTER_SECONDS ({ANALYSIS_STALE_AFTER_SECONDS})",
+    )
 # Workers rank on an in-memory mirror of the index and replay the change feed (IndexChange)
 # before every ranking; the sweep prunes the feed after this long, and a mirror that has not
 # replayed for half of it loads the index afresh instead.
@@ -254,10 +296,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", default=5, minimum=1)
-AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_HOURS", default=1.0, minimum=0, exclusive_minimum=True)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "desk/locked_out.html"
+# Axes logs a "BEGIN version …" banner at INFO whenever Django starts, so on every management
+# command; lock-outs themselves are still logged as warnings.
+AXES_VERBOSE = False
 # Behind a TLS-terminating proxy the client address is in X-Forwarded-For; off by default so a
 # client cannot choose its own address.
 AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", default=0, minimum=0) or None
@@ -285,14 +330,10 @@ if env_bool("SECURE_PROXY_SSL_HEADER_ENABLED", default=False):
 # The optional semantic tier (sentence embeddings) runs a neural model, so "auto" turns it on
 # in Celery worker processes only (claimdesk.celery.in_worker): never in a web process, nor in
 # unit tests that run tasks eagerly.
-MATCHING_SEMANTIC = env_str("MATCHING_SEMANTIC", default="auto").lower()
-if MATCHING_SEMANTIC not in {"auto", "on", "off"}:
-    raise ImproperlyConfigured(
-        f"MATCHING_SEMANTIC must be auto, on or off, not {MATCHING_SEMANTIC!r}."
-    )
+MATCHING_SEMANTIC = env_choice("MATCHING_SEMANTIC", "auto", ("auto", "on", "off"))
 
 MATCHING_THRESHOLDS: dict[str, float] = {
-    name: env_float(f"MATCHING_{name.upper()}_THRESHOLD", default=0.0)
+    name: env_float(f"MATCHING_{name.upper()}_THRESHOLD", default=0.0, minimum=0, maximum=1)
     for name in ("repeat", "related", "conflict")
     if env_str(f"MATCHING_{name.upper()}_THRESHOLD", default="")
 }
@@ -306,12 +347,15 @@ REST_FRAMEWORK: dict[str, Any] = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["claimdesk.api.access.ApiAccess"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; larger ones get a JSON 413.
+    "DEFAULT_PARSER_CLASSES": ["claimdesk.api.errors.LimitedJSONParser"],
+    # Every error as {"field": ["message", ...]} (see claimdesk.api.errors).
+    "EXCEPTION_HANDLER": "claimdesk.api.errors.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["claimdesk.api.throttling.CallerRateThrottle"],
     # Counted in the default cache: Redis when REDIS_URL is set, so all web processes share it.
     "DEFAULT_THROTTLE_RATES": {
-        "api": env_str("API_RATE_LIMIT", default="1200/hour"),
-        "submit": env_str("API_SUBMIT_RATE_LIMIT", default="120/hour"),
+        "api": env_rate("API_RATE_LIMIT", default="1200/hour"),
+        "submit": env_rate("API_SUBMIT_RATE_LIMIT", default="120/hour"),
     },
     "DEFAULT_PAGINATION_CLASS": "claimdesk.api.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -342,24 +386,44 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 # Who publishes the fact-checks, as named in ClaimReview JSON-LD (schema.org author), and the
 # public page of a review: "{id}" is replaced by the verdict id. Without a template the API's
 # own URL for the review is used.
-CLAIMREVIEW_AUTHOR_NAME = env_str("CLAIMREVIEW_AUTHOR_NAME", default="Claimdesk")
-CLAIMREVIEW_AUTHOR_URL = env_str("CLAIMREVIEW_AUTHOR_URL", default="")
-CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
+CLAIMREVIEW_AUTHOR_NAME = env_str("CLAIMREVIEW_AUTHOR_NAME", default="Claimdesk").strip()
+if not CLAIMREVIEW_AUTHOR_NAME:
+    raise SettingError(
+        "CLAIMREVIEW_AUTHOR_NAME", "", "must name the organisation (ClaimReview requires one)"
+    )
+CLAIMREVIEW_AUTHOR_URL = env_url("CLAIMREVIEW_AUTHOR_URL")
+CLAIMREVIEW_URL_TEMPLATE = env_url("CLAIMREVIEW_URL_TEMPLATE")
+if CLAIMREVIEW_URL_TEMPLATE and "{id}" not in CLAIMREVIEW_URL_TEMPLATE:
+    raise SettingError(
+        "CLAIMREVIEW_URL_TEMPLATE",
+        CLAIMREVIEW_URL_TEMPLATE,
+        "must contain {id}, replaced by the verdict id",
+    )
 # Webhooks to private, loopback or link-local addresses are refused (they would let a publisher
 # probe the internal network) unless this is on, for development and tests.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
-WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_TIMEOUT_SECONDS = env_float(
+    "WEBHOOK_TIMEOUT_SECONDS", default=10.0, minimum=0, maximum=300, exclusive_minimum=True
+)
 # Fernet keys that encrypt webhook signing secrets at rest: the first encrypts, all decrypt
 # (rotation). Empty: a key derived from SECRET_KEY (see publishing/webhook_secrets.py).
-WEBHOOK_SECRET_KEYS = env_list("WEBHOOK_SECRET_KEYS", default=[])
+WEBHOOK_SECRET_KEYS = env_fernet_keys("WEBHOOK_SECRET_KEYS")
 # Absolute base of the links in webhook payloads (e.g. https://desk.example.org); webhooks are
 # sent outside any request, so there is no host to take it from. Empty: links are paths.
-SITE_URL = env_str("SITE_URL", default="").rstrip("/")
+SITE_URL = env_url("SITE_URL").rstrip("/")
 
+LOG_LEVEL = env_log_level("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Celery logs "Task … received" and "Task … succeeded" for every claim at INFO, which
+        # buries everything else on a busy desk; the batch tasks log one summary line instead.
+        # Failures and retries are warnings or errors and still show.
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }

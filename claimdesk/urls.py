@@ -23,3 +23,8 @@ urlpatterns = [
     path("queue/", include("desk.urls")),
     path("corrections/", include("desk.public_urls")),
 ]
+
+# Under /api/ these answer in the API's error shape (JSON), elsewhere with Django's pages.
+handler400 = "claimdesk.api.errors.bad_request"
+handler404 = "claimdesk.api.errors.not_found"
+handler500 = "claimdesk.api.errors.server_error"

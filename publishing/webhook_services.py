@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from celery import current_app
 from django.conf import settings
@@ -118,16 +119,27 @@ def webhook_endpoint_delete(*, actor: Actor, endpoint: WebhookEndpoint) -> None:
     endpoint.delete()
 
 
-def webhook_secrets_reencrypt() -> int:
-    """Re-encrypt every endpoint's secret under the first WEBHOOK_SECRET_KEYS key, so that
-    older keys can then be dropped; returns how many endpoints were re-encrypted.
+@dataclass(frozen=True)
+class SecretRotation:
+    """What ``webhook_secrets_reencrypt`` did: rows re-encrypted, and rows no key decrypts."""
 
-    System maintenance (``manage.py rotate_webhook_secrets``), so there is no actor to check;
-    the history table never holds the secret, so the log line is the record.
+    changed: int
+    unreadable: list[int]
+
+
+def webhook_secrets_reencrypt() -> SecretRotation:
+    """Re-encrypt every endpoint's secret under the first WEBHOOK_SECRET_KEYS key, so that
+    older keys can then be dropped.
+
+    An endpoint whose secret no configured key decrypts is left as it is and reported (its
+    key was dropped too early; putting it back makes the secret readable again). System
+    maintenance (``manage.py rotate_webhook_secrets``), so there is no actor to check; the
+    history table never holds the secret, so the log line is the record.
     """
-    from publishing.webhook_secrets import reencrypt_secret
+    from publishing.webhook_secrets import SecretUnreadable, reencrypt_secret
 
     changed = 0
+    unreadable: list[int] = []
     # One short transaction per row: endpoints are few, and deliveries keep reading them.
     for pk in WebhookEndpoint.objects.order_by("pk").values_list("pk", flat=True):
         with transaction.atomic():
@@ -139,11 +151,19 @@ def webhook_secrets_reencrypt() -> int:
             )
             if row is None:  # deleted meanwhile
                 continue
-            token = reencrypt_secret(row.encrypted_secret)
+            try:
+                token = reencrypt_secret(row.encrypted_secret)
+            except SecretUnreadable:
+                unreadable.append(pk)
+                continue
             WebhookEndpoint.objects.filter(pk=pk).update(encrypted_secret=token)
             changed += 1
-    log.info("webhook secrets re-encrypted under the current key: %d endpoint(s)", changed)
-    return changed
+    log.info(
+        "webhook secrets re-encrypted under the current key: %d endpoint(s), %d unreadable",
+        changed,
+        len(unreadable),
+    )
+    return SecretRotation(changed=changed, unreadable=unreadable)
 
 
 @transaction.atomic

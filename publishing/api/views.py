@@ -175,7 +175,7 @@ class WebhookViewSet(
     queryset = WebhookEndpoint.objects.order_by("-created_at", "-id")
     serializer_class = WebhookEndpointSerializer
     filter_backends: list[Any] = []
-    pagination_class = None
+    # Paginated like every other list (``page``, ``page_size``; ``next`` until it is null).
     actions_required = {"create": Action.WEBHOOK_MANAGE, "destroy": Action.WEBHOOK_MANAGE}
     write_scope = ApiScope.READ
 

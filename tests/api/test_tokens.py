@@ -86,7 +86,7 @@ def test_a_read_token_cannot_submit(publisher):
         "/api/v1/claims/", {"text": "x", "source_url": "https://e.org/"}, format="json"
     )
     assert response.status_code == 403
-    assert "submit" in response.json()["detail"]
+    assert response.json() == {"detail": ["This token does not have the “submit” scope."]}
 
 
 def test_a_submit_only_token_cannot_read(publisher, review):

@@ -67,14 +67,14 @@ def test_manage_py_works_with_no_environment_after_make_run(dev_file):
 def test_without_the_file_a_missing_secret_key_still_stops_start_up(tmp_path):
     result = run({"DEV_ENV_FILE": str(tmp_path / "absent.env")}, "check")
     assert result.returncode != 0
-    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+    assert "SECRET_KEY=(unset): required when DEBUG is off" in result.stderr
 
 
 def test_production_never_reads_the_file(dev_file):
     # DEBUG set to off by the environment: the file is ignored, and the key is still required.
     result = run({"DEV_ENV_FILE": str(dev_file), "DEBUG": "0"}, "check")
     assert result.returncode != 0
-    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+    assert "SECRET_KEY=(unset): required when DEBUG is off" in result.stderr
     # SECRET_KEY set by the environment: DEBUG stays off, whatever the file says.
     result = run({"DEV_ENV_FILE": str(dev_file), "SECRET_KEY": "p" * 50}, "shell", "-c", SHOW)
     assert result.returncode == 0, result.stderr
@@ -85,4 +85,4 @@ def test_the_wsgi_entry_point_never_reads_the_file(dev_file):
     code = "import claimdesk.wsgi"
     result = run({"DEV_ENV_FILE": str(dev_file)}, "-c", code, entry=[])
     assert result.returncode != 0
-    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+    assert "SECRET_KEY=(unset): required when DEBUG is off" in result.stderr

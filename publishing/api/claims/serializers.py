@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from claimdesk.api.fields import LanguageTagField, StrictCharField
 from claims.models import Appearance, Claim, Claimant, Flag, Tag
 from publishing.api.sources.serializers import SourceBriefSerializer
 from reviews.models import Rating, Verdict
@@ -123,12 +124,14 @@ class ClaimDetailSerializer(ClaimSerializer):
 class ClaimSubmissionSerializer(serializers.Serializer[dict[str, Any]]):
     """What a publisher sends to put a claim in the desk's triage."""
 
-    text = serializers.CharField(max_length=1000)
-    source_url = serializers.CharField(max_length=2000, help_text="Where the claim appeared.")
-    claimant = serializers.CharField(
+    text = StrictCharField(max_length=1000)
+    source_url = StrictCharField(max_length=2000, help_text="Where the claim appeared.")
+    claimant = StrictCharField(
         max_length=200, required=False, allow_blank=True, help_text="Who made the claim."
     )
-    language = serializers.CharField(max_length=16, required=False, default="en")
+    language = LanguageTagField(
+        required=False, default="en", help_text="BCP 47 language tag, e.g. en or pt-BR."
+    )
 
 
 class FlagSerializer(serializers.ModelSerializer[Flag]):

@@ -104,13 +104,16 @@ class ClaimViewSet(
         return ClaimDetailSerializer if self.action == "retrieve" else ClaimSerializer
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        claim = self.get_object()
+        return Response(self.claim_body(self.get_object()))
+
+    def claim_body(self, claim: Claim) -> dict[str, Any]:
+        """The claim with the matches its caller may see (those analysis has found so far)."""
         rows = claim_flags(claim)
-        if not is_staff_member(request.user):
+        if not is_staff_member(self.request.user):
             # Publishers learn of matches only with claims that have a published verdict.
             rows = [row for row in rows if row.other_rating is not None]
         context = {**self.get_serializer_context(), "matches": rows}
-        return Response(ClaimDetailSerializer(claim, context=context).data)
+        return dict(ClaimDetailSerializer(claim, context=context).data)
 
     @extend_schema(
         request=ClaimSubmissionSerializer,
@@ -145,10 +148,9 @@ class ClaimViewSet(
                 claim, created = claim_submit(**arguments)
         except DjangoValidationError as exc:
             raise ValidationError(_field_errors(exc)) from None
-        claim = self.base_queryset().get(pk=claim.pk)
-        body = ClaimDetailSerializer(
-            claim, context={**self.get_serializer_context(), "matches": []}
-        ).data
+        # Read back after commit: when analysis already finished (a fast worker, or tasks run
+        # eagerly), the reply carries its matches, as a later GET would.
+        body = self.claim_body(self.base_queryset().get(pk=claim.pk))
         location = request.build_absolute_uri(reverse("api:claim-detail", kwargs={"pk": claim.pk}))
         return Response(
             body,

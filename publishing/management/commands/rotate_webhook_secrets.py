@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from publishing.webhook_services import webhook_secrets_reencrypt
 
@@ -17,5 +17,15 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = webhook_secrets_reencrypt()
-        self.stdout.write(f"Re-encrypted the secrets of {count} webhook endpoint(s).")
+        result = webhook_secrets_reencrypt()
+        self.stdout.write(f"Re-encrypted the secrets of {result.changed} webhook endpoint(s).")
+        if result.unreadable:
+            ids = ", ".join(str(pk) for pk in result.unreadable[:20])
+            more = " …" if len(result.unreadable) > 20 else ""
+            # CommandError: one line on stderr and exit status 1, no traceback.
+            raise CommandError(
+                f"{len(result.unreadable)} webhook endpoint(s) ({ids}{more}) have a secret that no "
+                "key in WEBHOOK_SECRET_KEYS (nor one derived from SECRET_KEY or "
+                "SECRET_KEY_FALLBACKS) decrypts; add back the key they were encrypted with "
+                "and run this again. They were left unchanged."
+            )
