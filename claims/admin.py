@@ -11,9 +11,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -23,10 +22,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from claims import services
 from claims.models import Appearance, Claim, Claimant, ClaimStatus, Flag, Tag
-from claims.roles import FACT_CHECKERS
-from claims.selectors import claim_flags, claim_list_annotated
-from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Rating, Verdict
-from reviews.services import assignment_create, assignment_update
+from claims.selectors import FlagRow, appearances_counted, claim_flags, claim_list_annotated
+from sources.admin import SourceAdmin
+from sources.models import Source
 
 
 def report_errors(
@@ -99,102 +97,29 @@ class NewAppearanceInline(admin.TabularInline[Appearance, Claim]):
         return self.has_add_permission(request, obj)
 
 
-class AssignmentInline(admin.TabularInline[Assignment, Claim]):
-    model = Assignment
-    extra = 0
-    fields = ("reviewer", "state", "due_on", "assigned_by", "created_at")
-    readonly_fields = ("assigned_by", "created_at")
-    autocomplete_fields = ("reviewer",)
-    can_delete = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Assignment]:
-        return super().get_queryset(request).select_related("reviewer", "assigned_by")
-
-
-class VerdictInline(admin.TabularInline[Verdict, Claim]):
-    model = Verdict
-    extra = 0
-    fields = ("headline", "rating", "state", "version", "author", "approver", "published_at")
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Verdict]:
-        return super().get_queryset(request).select_related("author", "approver")
-
-
-class RatingFilter(admin.SimpleListFilter):
-    title = "rating"
-    parameter_name = "rating"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        return [("none", "No verdict yet"), *Rating.choices]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        verdicts = Verdict.objects.filter(claim=OuterRef("pk"))
-        if value == "none":
-            return queryset.filter(~Exists(verdicts))
-        return queryset.filter(Exists(verdicts.filter(rating=value)))
-
-
-class ReviewerFilter(admin.SimpleListFilter):
-    title = "reviewer"
-    parameter_name = "reviewer"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        checkers = User.objects.filter(groups__name=FACT_CHECKERS).order_by("username")
-        return [("none", "Unassigned"), *((str(u.pk), u.username) for u in checkers)]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        if not value:
-            return queryset
-        open_assignments = Assignment.objects.filter(
-            claim=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES
-        )
-        if value == "none":
-            return queryset.filter(~Exists(open_assignments))
-        if not value.isdigit():
-            return queryset.none()
-        return queryset.filter(Exists(open_assignments.filter(reviewer_id=int(value))))
-
-
-class AssignForm(forms.Form):
-    reviewer = forms.ModelChoiceField(
-        queryset=User.objects.filter(groups__name=FACT_CHECKERS, is_active=True).order_by(
-            "username"
-        ),
-        label="Fact-checker",
-    )
-    due_on = forms.DateField(
-        required=False, label="Due on", widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
 WORKFLOW_FIELDS = ("status", "canonical", "external_id", "created_by", "created_at", "updated_at")
 
 
 @admin.register(Claim)
 class ClaimAdmin(SimpleHistoryAdmin):
-    list_display = (
+    """The claim's admin as far as claims knows it: text, appearances, flags, status.
+
+    ``reviews.admin`` registers a subclass in its place that adds what belongs to the review
+    domain (rating and reviewer columns and filters, assignments, verdicts, the assign action),
+    so this app never imports reviews.
+    """
+
+    list_display: Any = (
         "short_text",
         "claimant",
         "status",
         "priority",
-        "rating",
-        "reviewer",
         "appearance_count",
         "open_flags",
         "created_at",
     )
     list_display_links = ("short_text",)
-    list_filter = ("status", "priority", RatingFilter, ReviewerFilter, "language", "tags")
+    list_filter: Any = ("status", "priority", "language", "tags")
     list_select_related = ("claimant",)
     list_per_page = 50
     # Counting 100,000 rows twice per page is wasted work; one count for the paginator is enough.
@@ -210,27 +135,18 @@ class ClaimAdmin(SimpleHistoryAdmin):
         ("Repeats and conflicts", {"fields": ("analysis_state", "flags_panel")}),
     )
     readonly_fields = (*WORKFLOW_FIELDS, "analysis_state", "flags_panel")
-    inlines = (AppearanceInline, NewAppearanceInline, AssignmentInline, VerdictInline)
-    actions = ("assign_to_checker",)
+    inlines: Any = (AppearanceInline, NewAppearanceInline)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         return claim_list_annotated(super().get_queryset(request))
 
+    def flag_rows(self, claim: Claim) -> list[FlagRow]:
+        """The rows of the flags panel; the subclass in reviews adds the other claim's rating."""
+        return claim_flags(claim)
+
     @admin.display(description="Claim", ordering="text")
     def short_text(self, obj: Claim) -> str:
         return str(obj)
-
-    @admin.display(description="Rating")
-    def rating(self, obj: Claim) -> str:
-        value = getattr(obj, "published_rating", None)
-        if value:
-            return Rating(value).label
-        draft = getattr(obj, "draft_rating", None)
-        return f"({Rating(draft).label}, not published)" if draft else "—"
-
-    @admin.display(description="Reviewer", ordering="reviewer_username")
-    def reviewer(self, obj: Claim) -> str:
-        return getattr(obj, "reviewer_username", None) or "—"
 
     @admin.display(description="Appearances", ordering="appearance_count")
     def appearance_count(self, obj: Claim) -> int:
@@ -244,7 +160,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
     def flags_panel(self, obj: Claim) -> str:
         if obj.pk is None:
             return "—"
-        rows = claim_flags(obj)
+        rows = self.flag_rows(obj)
         if not rows:
             return "No repeats or conflicts found."
         return format_html(
@@ -317,19 +233,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
                 ),
                 delete=lambda req, a: services.appearance_delete(actor=req.user, appearance=a),
             )
-        elif formset.model is Assignment:
-            apply_formset_through_services(
-                request,
-                formset,
-                create=lambda req, a: assignment_create(
-                    actor=req.user, claim=claim, reviewer=a.reviewer, due_on=a.due_on
-                ),
-                update=lambda req, a, values: assignment_update(
-                    actor=req.user,
-                    assignment=a,
-                    **{k: v for k, v in values.items() if k in ("state", "due_on")},
-                ),
-            )
         else:
             formset.save()
 
@@ -358,42 +261,6 @@ class ClaimAdmin(SimpleHistoryAdmin):
             modeladmin.message_user(request, f"{moved} claim(s) set to “{status.label}”.")
 
         return action
-
-    @admin.action(description="Assign to a fact-checker…")
-    def assign_to_checker(
-        self, request: HttpRequest, queryset: QuerySet[Claim]
-    ) -> HttpResponse | None:
-        if "apply" in request.POST:
-            form = AssignForm(request.POST)
-            if form.is_valid():
-                done = 0
-                for claim in queryset:
-                    try:
-                        assignment_create(
-                            actor=request.user,
-                            claim=claim,
-                            reviewer=form.cleaned_data["reviewer"],
-                            due_on=form.cleaned_data["due_on"],
-                        )
-                        done += 1
-                    except (ValidationError, PermissionDenied) as exc:
-                        report_errors(self, request, str(claim), exc)
-                self.message_user(
-                    request, f"{done} claim(s) assigned to {form.cleaned_data['reviewer']}."
-                )
-                return None
-        else:
-            form = AssignForm()
-        return action_form_page(
-            self,
-            request,
-            queryset,
-            form,
-            title="Assign claims to a fact-checker",
-            intro=f"These {queryset.count()} claim(s) will be assigned and move into review:",
-            action_name="assign_to_checker",
-            submit_label="Assign",
-        )
 
 
 def action_form_page(
@@ -569,3 +436,24 @@ class FlagAdmin(SimpleHistoryAdmin):
             action_name="dismiss",
             submit_label="Dismiss",
         )
+
+
+# Sources cannot import claims, so its admin knows nothing of appearances; this subclass takes
+# its place and adds how often each source is quoted.
+admin.site.unregister(Source)
+
+
+@admin.register(Source)
+class QuotedSourceAdmin(SourceAdmin):
+    """The source's admin with its appearance count."""
+
+    list_display = (*SourceAdmin.list_display, "appearance_count")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Source]:
+        return (
+            super().get_queryset(request).annotate(appearance_count=appearances_counted("source"))
+        )
+
+    @admin.display(description="Appearances", ordering="appearance_count")
+    def appearance_count(self, obj: Source) -> int:
+        return int(getattr(obj, "appearance_count", 0))

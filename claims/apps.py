@@ -8,6 +8,7 @@ class ClaimsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from claimdesk import checks  # noqa: F401 - registers the project's deploy checks
         from claims import roles, tasks  # noqa: F401 - registers the tasks claims.enqueue names
 
         # Permissions are created by a post_migrate handler per app, so they only all exist

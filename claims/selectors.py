@@ -10,32 +10,30 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from claims.models import Appearance, Claim, Flag, FlagStatus
-from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Verdict, VerdictState
+
+
+def appearances_counted(of: str) -> Coalesce:
+    """How many appearances point at the outer row, through ``Appearance.<of>`` ("claim" or
+    "source"), as a correlated subquery: computed only for the rows of the page returned."""
+    counts = (
+        Appearance.objects.filter(**{of: OuterRef("pk")})
+        .order_by()
+        .values(of)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
 
 
 def claim_list_annotated(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
-    """Claims with their appearance count, current rating and current reviewer.
+    """Claims with their appearance count and open flag count.
+
+    ``reviews.selectors.claim_list_reviewed`` adds the rating and the reviewer on top.
 
     Correlated subqueries rather than joins + GROUP BY: the database then computes them only
     for the page of rows actually returned, which keeps a 100,000-claim list fast.
     """
     queryset = Claim.objects.all() if queryset is None else queryset
-    appearances = (
-        Appearance.objects.filter(claim=OuterRef("pk"))
-        .order_by()
-        .values("claim")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    latest_verdict = Verdict.objects.filter(claim=OuterRef("pk")).exclude(
-        state=VerdictState.RETRACTED
-    )
-    published = latest_verdict.filter(state=VerdictState.PUBLISHED)
-    reviewer = (
-        Assignment.objects.filter(claim=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES)
-        .order_by("-created_at")
-        .values("reviewer__username")[:1]
-    )
     open_flags = Flag.objects.filter(status=FlagStatus.OPEN).order_by().values("status")
     count = Count("pk")
     return queryset.annotate(
@@ -47,10 +45,7 @@ def claim_list_annotated(queryset: QuerySet[Claim] | None = None) -> QuerySet[Cl
             Subquery(open_flags.filter(claim_b=OuterRef("pk")).annotate(n=count).values("n")),
             Value(0),
         ),
-        appearance_count=Coalesce(Subquery(appearances, output_field=IntegerField()), Value(0)),
-        published_rating=Subquery(published.values("rating")[:1]),
-        draft_rating=Subquery(latest_verdict.order_by("-updated_at").values("rating")[:1]),
-        reviewer_username=Subquery(reviewer),
+        appearance_count=appearances_counted("claim"),
     )
 
 
@@ -61,27 +56,26 @@ def claim_history(claim: Claim) -> QuerySet[Any]:
 
 @dataclass(frozen=True)
 class FlagRow:
+    """One of a claim's flags, seen from that claim: the flag and the other claim.
+
+    ``other_rating`` is the other claim's published rating where the reader asked for it
+    (``reviews.selectors.claim_flags_rated``); verdicts belong to reviews, so claims leaves it empty.
+    """
+
     flag: Flag
     other: Claim
-    other_rating: str | None
+    other_rating: str | None = None
 
 
 def claim_flags(claim: Claim) -> list[FlagRow]:
-    """The claim's flags with the other claim and its published rating (two queries)."""
-    flags = list(
+    """The claim's flags with the other claim (one query)."""
+    flags = (
         Flag.objects.filter(Q(claim_a=claim) | Q(claim_b=claim))
         .select_related("claim_a", "claim_b")
         .order_by("status", "-score")
     )
-    others = [f.claim_b if f.claim_a_id == claim.pk else f.claim_a for f in flags]
-    ratings = dict(
-        Verdict.objects.filter(
-            claim_id__in=[o.pk for o in others], state=VerdictState.PUBLISHED
-        ).values_list("claim_id", "rating")
-    )
     return [
-        FlagRow(flag=f, other=o, other_rating=ratings.get(o.pk))
-        for f, o in zip(flags, others, strict=True)
+        FlagRow(flag=f, other=f.claim_b if f.claim_a_id == claim.pk else f.claim_a) for f in flags
     ]
 
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagStatus
 from claims.selectors import (
     SOURCE_COLUMNS,
+    FlagRow,
     claim_appearance_rows,
+    claim_flags,
     claim_history,
     claim_list_annotated,
     claim_tag_names,
@@ -21,6 +25,57 @@ from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Evidence, Verdict
 QUEUE_PAGE_SIZE = 50
 # Claims a checker can pick up: ready for review and held by nobody.
 TAKEABLE_STATUSES = (ClaimStatus.READY,)
+
+
+def claim_list_reviewed(queryset: QuerySet[Claim] | None = None) -> QuerySet[Claim]:
+    """Claims as ``claims.selectors.claim_list_annotated`` lists them, plus their published
+    rating, their latest draft rating and their current reviewer.
+
+    Correlated subqueries, like the counts there: computed only for the page of rows returned.
+    """
+    latest_verdict = Verdict.objects.filter(claim=OuterRef("pk")).exclude(
+        state=VerdictState.RETRACTED
+    )
+    published = latest_verdict.filter(state=VerdictState.PUBLISHED)
+    reviewer = (
+        Assignment.objects.filter(claim=OuterRef("pk"), state__in=OPEN_ASSIGNMENT_STATES)
+        .order_by("-created_at")
+        .values("reviewer__username")[:1]
+    )
+    return claim_list_annotated(queryset).annotate(
+        published_rating=Subquery(published.values("rating")[:1]),
+        draft_rating=Subquery(latest_verdict.order_by("-updated_at").values("rating")[:1]),
+        reviewer_username=Subquery(reviewer),
+    )
+
+
+def claim_flags_rated(claim: Claim) -> list[FlagRow]:
+    """The claim's flags with the other claim and its published rating (two queries)."""
+    rows = claim_flags(claim)
+    ratings = dict(
+        Verdict.objects.filter(
+            claim_id__in=[row.other.pk for row in rows], state=VerdictState.PUBLISHED
+        ).values_list("claim_id", "rating")
+    )
+    return [dataclasses.replace(row, other_rating=ratings.get(row.other.pk)) for row in rows]
+
+
+def published_rating_sql(claim_id_column: str) -> tuple[str, list[Any]]:
+    """A scalar SQL subquery giving the published rating of the claim in ``claim_id_column``
+    (the latest, as ``Verdict`` orders), and its parameters.
+
+    The one read of verdicts that claims makes (``claims.analysis.pipeline``): an opposite
+    published verdict is a conflict, and the analysis reads its candidates' texts, stored
+    analyses and ratings in one prepared query per batch. Handing it this fragment keeps that
+    one query while the verdict table's shape stays reviews' business.
+    """
+    table = connection.ops.quote_name(Verdict._meta.db_table)
+    # Only the table's name and the caller's column (both from code) are formatted in.
+    sql = (
+        f"(SELECT v.rating FROM {table} v WHERE v.claim_id = {claim_id_column} "  # noqa: S608
+        "AND v.state = %s ORDER BY v.updated_at DESC LIMIT 1)"
+    )
+    return sql, [VerdictState.PUBLISHED.value]
 
 
 @dataclass(frozen=True)
@@ -84,7 +139,7 @@ def ranked_claim_ids(queryset: QuerySet[Claim], *, limit: int, offset: int = 0) 
 
 
 def _rows(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    return claim_list_annotated(queryset).select_related("claimant").prefetch_related("tags")
+    return claim_list_reviewed(queryset).select_related("claimant").prefetch_related("tags")
 
 
 @dataclass

@@ -24,7 +24,10 @@ from claims import engine
 from claims.engine import semantic
 from claims.models import AnalysisState, Claim, ClaimAnalysis, ClaimStatus, Flag, FlagKind
 from claims.semantic_index import claim_embed, embedding_vector, semantic_candidates
-from reviews.models import Verdict, VerdictState
+
+# The one arrow from claims up to reviews: opposite published verdicts are conflicts, and the
+# candidates' ratings come in the same single query as their texts (see published_rating_sql).
+from reviews.selectors import published_rating_sql
 
 from .flags import Found, flags_store
 from .index import claims_unindex, index_write, postings_of
@@ -43,12 +46,9 @@ BATCH_SIZE = 500
 # Written out rather than built by the ORM: run for every analysis, they are prepared once
 # per connection (``sql.fetch``). Only table names are formatted in.
 _READ_SQL = "SELECT id, text, status FROM {claim} WHERE {where}"
-# The candidates' texts, each one's published rating (the latest, as ``Verdict`` orders) and
-# stored analysis.
+# The candidates' texts, each one's published rating and stored analysis.
 _CANDIDATES_SQL = """
-    SELECT c.id, c.text, (
-        SELECT v.rating FROM {verdict} v WHERE v.claim_id = c.id AND v.state = %s
-        ORDER BY v.updated_at DESC LIMIT 1), a.text_key, a.engine_version, a.data
+    SELECT c.id, c.text, {rating}, a.text_key, a.engine_version, a.data
     FROM {claim} c LEFT JOIN {stored} a ON a.claim_id = c.id WHERE {where}
 """
 
@@ -153,13 +153,11 @@ def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
     with stage("candidates"):
         if involved:
             where, params = any_of("c.id", sorted(involved | set(order)))
+            rating_sql, rating_params = published_rating_sql("c.id")
             sql = _CANDIDATES_SQL.format(
-                claim=_table(Claim),
-                verdict=_table(Verdict),
-                stored=_table(ClaimAnalysis),
-                where=where,
+                claim=_table(Claim), rating=rating_sql, stored=_table(ClaimAnalysis), where=where
             )
-            rows = fetch(sql, [VerdictState.PUBLISHED, *params])
+            rows = fetch(sql, [*rating_params, *params])
             for pk, text, rating, key, version, data in rows:
                 others[pk] = text
                 if rating:

@@ -204,3 +204,22 @@ def test_only_staff_editors_reach_the_admin(client, persona, request):
     response = client.get(reverse("admin:claims_claim_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response["Location"]
+
+
+def test_claim_and_source_lists_keep_their_columns_across_apps(editor_client, checker):
+    """claims and sources register their own admins; the apps above them extend those pages in
+    place (reviews adds rating and reviewer, claims adds the appearance count). The pages an
+    editor sees show every column, with the review's values filled in."""
+    claim = ClaimFactory(text="Rail fares rose 4.9% in March.")
+    AppearanceFactory(claim=claim)
+    AssignmentFactory(claim=claim, reviewer=checker)
+    VerdictFactory(claim=claim, state=VerdictState.DRAFT, author=checker, rating="false")
+
+    page = editor_client.get(reverse("admin:claims_claim_changelist")).content.decode()
+    for header in ("Rating", "Reviewer", "Appearances", "Open flags"):
+        assert f">{header}<" in page or f">{header}</a>" in page
+    assert checker.username in page
+    assert "not published" in page
+
+    page = editor_client.get(reverse("admin:sources_source_changelist")).content.decode()
+    assert "Appearances" in page

@@ -32,6 +32,9 @@ PRODUCTION_ENV = {
     "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
+    # check --deploy reads these without connecting.
+    "DATABASE_URL": "postgres://claimdesk@db.invalid:5432/claimdesk",
+    "REDIS_URL": "redis://redis.invalid:6379/0",
 }
 
 
@@ -114,6 +117,16 @@ def test_deploy_check_passes_with_production_values():
     result = run_django(PRODUCTION_ENV, "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_warns_about_the_embedded_broker_and_database():
+    """Production on the development defaults (folder broker, SQLite) is refused by
+    check --deploy --fail-level WARNING, naming what to set."""
+    env = {**PRODUCTION_ENV, "DATABASE_URL": "sqlite:///var/deploy-check.sqlite3", "REDIS_URL": ""}
+    result = run_django(env, "check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode != 0
+    assert "claimdesk.W001" in result.stderr and "Set REDIS_URL" in result.stderr
+    assert "claimdesk.W002" in result.stderr and "PostgreSQL" in result.stderr
 
 
 # One bad value per variable, and the start of what the one-line message says about it. Every

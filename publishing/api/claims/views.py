@@ -22,7 +22,6 @@ from claimdesk.api.filters import IdFilter, UpdatedSinceFilter
 from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action, is_staff_member
 from claims.models import ApiSubmission, Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
-from claims.selectors import claim_flags
 from claims.services import claim_submit
 from publishing.api.claims.representations import CLAIM_COLUMNS, claims
 from publishing.api.claims.serializers import (
@@ -32,6 +31,7 @@ from publishing.api.claims.serializers import (
     FlagSerializer,
 )
 from reviews.models import Rating, Verdict, VerdictState
+from reviews.selectors import claim_flags_rated
 
 
 def _published_verdict(rating: str | None = None) -> Exists:
@@ -108,7 +108,7 @@ class ClaimViewSet(
 
     def claim_body(self, claim: Claim) -> dict[str, Any]:
         """The claim with the matches its caller may see (those analysis has found so far)."""
-        rows = claim_flags(claim)
+        rows = claim_flags_rated(claim)
         if not is_staff_member(self.request.user):
             # Publishers learn of matches only with claims that have a published verdict.
             rows = [row for row in rows if row.other_rating is not None]

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.seeds import SeedError, load_seeds
+from reviews.seeds import SeedError, load_seeds
 
 
 class Command(BaseCommand):
