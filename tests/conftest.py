@@ -7,6 +7,9 @@ import pytest
 from claims.roles import EDITORS, FACT_CHECKERS, PUBLISHERS
 from tests.factories import UserFactory
 
+# A private redis-server and real Celery workers, for the fault tests of every app.
+pytest_plugins = ["tests.faults"]
+
 
 @pytest.fixture
 def editor(db):

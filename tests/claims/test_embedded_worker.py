@@ -26,7 +26,7 @@ from claims.engine import semantic
 from claims.models import AnalysisState, Flag, FlagKind
 from claims.services import claim_create
 from claims.tasks import sweep_analysis
-from tests.claims.test_analysis_faults import states, wait_for
+from tests.faults import states, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 STALE_AFTER_S = 1
