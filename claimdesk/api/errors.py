@@ -84,9 +84,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 class LimitedJSONParser(JSONParser):
     """JSON bodies up to ``DATA_UPLOAD_MAX_MEMORY_SIZE`` bytes; larger ones are a JSON 413.
 
-    DRF reads the body from the request stream, which skips Django's own size check, so the
-    limit is applied here, to the declared length and to what is actually read (a chunked
-    body declares none).
+    DRF reads the body from the request stream, which skips Django's own size check
+    (``request.body``), so the limit is applied here: to the declared length, and to what is
+    read, so that no more than the limit is ever held in memory.
     """
 
     def parse(
