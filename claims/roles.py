@@ -29,6 +29,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "publishing.webhookendpoint": ("view",),
         "publishing.webhookdelivery": ("view", "change"),
         "publishing.webhookattempt": ("view",),
+        # Unlock a colleague locked out of sign-in (django-axes): deleting the attempts is the
+        # unlock. The failure log stays read-only.
+        "axes.accessattempt": ("view", "delete"),
+        "axes.accessfailurelog": ("view",),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),

@@ -55,3 +55,39 @@ def test_repeated_failures_lock_that_name_at_that_address_only(checker, other_ch
     # and the same person from elsewhere still gets in.
     _, response = sign_in("checker", PASSWORD, ip="10.0.0.2")
     assert response.status_code == 302
+
+
+def lock_out(username, ip="10.0.0.1"):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(username, "wrong", ip=ip)
+
+
+def test_the_lock_out_page_says_who_can_unlock(checker):
+    lock_out("checker")
+    _, response = sign_in("checker", PASSWORD)
+    page = response.content.decode()
+    assert response.status_code == 429
+    assert "Who can unlock it now" in page
+    assert "Any <strong>editor</strong>" in page
+    assert "Axes → Access attempts" in page
+    assert "manage.py axes_reset_username checker" in page
+
+
+def test_an_editor_unlocks_a_checker_from_the_admin(checker, editor):
+    from axes.models import AccessAttempt
+
+    lock_out("checker")
+    assert sign_in("checker", PASSWORD)[1].status_code == 429
+    attempt = AccessAttempt.objects.get(username="checker")
+
+    admin = Client()
+    admin.force_login(editor)
+    changelist = reverse("admin:axes_accessattempt_changelist")
+    assert "checker" in admin.get(changelist).content.decode()
+    response = admin.post(
+        changelist,
+        {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.exists()
+    assert sign_in("checker", PASSWORD)[1].status_code == 302
