@@ -68,7 +68,7 @@ def test_a_lost_demo_password_is_reset(db, monkeypatch, capsys):
 
 
 def test_a_reset_also_unlocks_a_locked_out_demo_user(db, monkeypatch):
-    from axes.models import AccessAttempt
+    from axes.models import AccessAttempt  # type: ignore[import-untyped]
 
     monkeypatch.setenv("DEMO_PASSWORD", "first-demo-pass-41")
     call_command("create_demo_users")

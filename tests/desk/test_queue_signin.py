@@ -74,7 +74,7 @@ def test_the_lock_out_page_says_who_can_unlock(checker):
 
 
 def test_an_editor_unlocks_a_checker_from_the_admin(checker, editor):
-    from axes.models import AccessAttempt
+    from axes.models import AccessAttempt  # type: ignore[import-untyped]
 
     lock_out("checker")
     assert sign_in("checker", PASSWORD)[1].status_code == 429

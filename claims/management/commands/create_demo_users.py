@@ -92,6 +92,6 @@ def _check_password(password: str, user: User, *, given: bool) -> None:
 def _unlock(usernames: list[str]) -> None:
     """Forget the sign-in failures (django-axes) of these users, so the new password works at
     once."""
-    from axes.models import AccessAttempt
+    from axes.models import AccessAttempt  # type: ignore[import-untyped]
 
     AccessAttempt.objects.filter(username__in=usernames).delete()
