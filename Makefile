@@ -58,5 +58,10 @@ beat: install
 check-deploy: install
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# Local state only: var/dev.env (this checkout's SECRET_KEY) is kept. Beat's schedule is a shelve
+# file whose suffixes (.db, .dir, .dat, .bak) depend on the dbm module, hence the globs; the ones
+# in the top folder are left by a `celery beat` started without the project's settings.
 clean:
-	rm -rf $(VENV) var/claimdesk.sqlite3 var/broker var/celerybeat-schedule* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var/claimdesk.sqlite3 var/broker var/screenshots staticfiles \
+		var/celerybeat-schedule* var/celerybeat.pid celerybeat-schedule* celerybeat.pid \
+		.pytest_cache .mypy_cache .ruff_cache

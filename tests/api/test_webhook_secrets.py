@@ -7,6 +7,7 @@ import io
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -178,3 +179,27 @@ def test_the_migration_encrypts_existing_secrets_and_reverses(publisher):
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes("reviews"))
+
+
+def test_rotating_with_no_key_that_decrypts_is_a_one_line_error(settings, publisher_client):
+    settings.WEBHOOK_SECRET_KEYS = [KEY_1]
+    readable = register(publisher_client, "https://93.184.215.14/a")
+    settings.WEBHOOK_SECRET_KEYS = [KEY_2]
+    lost = register(publisher_client, "https://93.184.215.14/b")  # encrypted under KEY_2
+    settings.WEBHOOK_SECRET_KEYS = [Fernet.generate_key().decode()]  # KEY_1 and KEY_2 dropped
+    settings.SECRET_KEY = "not-the-key-any-secret-was-derived-from"
+    before = {row["id"]: stored_secret(row["id"]) for row in (readable, lost)}
+
+    out = io.StringIO()
+    with pytest.raises(CommandError) as refused:
+        call_command("rotate_webhook_secrets", stdout=out)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"2 webhook endpoint(s) ({readable['id']}, {lost['id']}) have a")
+    assert "add back the key they were encrypted with" in message
+    assert "Re-encrypted the secrets of 0 webhook endpoint(s)." in out.getvalue()
+    # Nothing was touched: putting the keys back makes both readable again.
+    assert {row["id"]: stored_secret(row["id"]) for row in (readable, lost)} == before
+    settings.WEBHOOK_SECRET_KEYS = [KEY_2, KEY_1]
+    call_command("rotate_webhook_secrets", stdout=out)
+    assert Fernet(KEY_2).decrypt(stored_secret(lost["id"]).encode()).decode() == lost["secret"]
