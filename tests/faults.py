@@ -139,7 +139,7 @@ class Workers:
         self.logdir = logdir
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self) -> subprocess.Popen[bytes]:
+    def start(self, loglevel: str = "WARNING") -> subprocess.Popen[bytes]:
         log = (self.logdir / f"worker-{len(self.procs)}.log").open("wb")
         proc = subprocess.Popen(
             [
@@ -153,7 +153,7 @@ class Workers:
                 "--without-mingle",
                 "--without-gossip",
                 "--without-heartbeat",
-                "--loglevel=WARNING",
+                f"--loglevel={loglevel}",
             ],
             cwd=ROOT,
             env=self.env,
