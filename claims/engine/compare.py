@@ -156,9 +156,12 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     ids_b = [s for s in only_b if is_identifier(s)]
     if ids_a and ids_b:
         return SubjectComparison(shared, only_a, only_b, True, "identifiers")
-    # A one-for-one name swap in otherwise near-identical wording.
-    names_a = [s for s in only_a if s.isalpha()]
-    names_b = [s for s in only_b if s.isalpha()]
+    # A one-for-one name swap in otherwise near-identical wording. A name the other claim
+    # also uses, only not as a name (it opens a sentence there), is no swap: "Norway exports
+    # more than Denmark" and "Denmark exports more than Norway" are about the same two.
+    terms_a, terms_b = set(a.terms), set(b.terms)
+    names_a = [s for s in only_a if s.isalpha() and pairs_a[s] not in terms_b]
+    names_b = [s for s in only_b if s.isalpha() and pairs_b[s] not in terms_a]
     if names_a and names_b and len(names_a) <= 2 and len(names_b) <= 2:
         rest_a = len(content_terms(a)) - len(names_a)
         rest_b = len(content_terms(b)) - len(names_b)
