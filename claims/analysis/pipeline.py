@@ -34,7 +34,14 @@ from .index import claims_unindex, index_write, postings_of
 from .mirror import loaded_mirror
 from .retrieval import CANDIDATES, claim_candidates, flaggable, rank_many
 from .sql import any_of, fetch
-from .stats import StoredRow, features_of, stored_features, stored_row, text_key
+from .stats import (
+    StoredRow,
+    features_known,
+    features_of,
+    stored_features,
+    stored_row,
+    text_key,
+)
 from .timing import stage
 
 # Neighbours in meaning below this cosine are not worth classifying: all-MiniLM-L6-v2 puts
@@ -126,7 +133,7 @@ def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
         return {}
     order = [pk for pk in dict.fromkeys(ids) if pk in texts]
     with stage("text"):
-        features = {pk: features_of(pk, texts[pk]) for pk in order}
+        features = features_known({pk: texts[pk] for pk in order})
     with stage("index"):
         index_write({pk: postings_of(f) for pk, f in features.items()})
     limits = thresholds()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from claims import engine
 from claims.engine import stored
+from claims.models import ClaimAnalysis
 
 from .mirror import mirrors_clear
 
@@ -81,3 +82,30 @@ def stored_features(
     if data and version == engine.ENGINE_VERSION and stored_key == text_key(text):
         return stored.loads(data, text)
     return None
+
+
+def features_known(texts: dict[int, str]) -> dict[int, engine.ClaimFeatures]:
+    """``features_of`` for several claims, reading their stored analyses first.
+
+    A claim analysed before (by this process or another, before a restart) whose text and
+    engine are unchanged is not analysed again: the newsroom-language layer (number words,
+    lemmas, relations) runs once per claim text.
+    """
+    found: dict[int, engine.ClaimFeatures] = {}
+    with _lock:
+        for pk, text in texts.items():
+            cached = _features.get((pk, text))
+            if cached is not None:
+                found[pk] = cached
+    missing = [pk for pk in texts if pk not in found]
+    if missing:
+        rows = ClaimAnalysis.objects.filter(claim_id__in=missing).values_list(
+            "claim_id", "text_key", "engine_version", "data"
+        )
+        for pk, key, version, data in rows:
+            known = stored_features(texts[pk], key, version, data)
+            if known is not None:
+                found[pk] = known
+                with _lock:
+                    _features[(pk, texts[pk])] = known
+    return {pk: found.get(pk) or features_of(pk, text) for pk, text in texts.items()}

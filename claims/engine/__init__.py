@@ -1,6 +1,7 @@
 """Claim matching engine: find repeated and conflicting claims.
 
-Pure Python (standard library only) so it runs inside Celery workers, tests and
+Pure Python (the standard library plus two small pure-Python packages: ``simplemma`` for
+lemmas and ``number-parser`` for number words) so it runs inside Celery workers, tests and
 offline evaluation alike.  Typical use::
 
     from claims.engine import analyze, classify, index_terms
@@ -20,7 +21,7 @@ from .features import ClaimFeatures, DirectionCue, analyze, index_term_counts, i
 from .quantities import Quantity
 from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
 
-ENGINE_VERSION = "lex-2"
+ENGINE_VERSION = "lex-3"
 
 __all__ = [
     "BM25",

@@ -28,6 +28,8 @@ from typing import Literal
 from .compare import (
     compare_dates,
     compare_directions,
+    compare_polar,
+    compare_ranks,
     compare_subjects,
     lexical_similarity,
     match_quantities,
@@ -104,6 +106,20 @@ def _fmt_terms(terms: list[str], limit: int = 8) -> str:
     return shown + (", ..." if len(terms) > limit else "")
 
 
+def _order_key(f: ClaimFeatures) -> tuple[object, ...]:
+    return (
+        f.terms,
+        tuple(q.raw for q in f.quantities),
+        f.dates,
+        f.years,
+        f.negation_cues,
+        f.polar,
+        f.ranks,
+        f.subject_terms,
+        f.is_post,
+    )
+
+
 def classify(
     a: ClaimFeatures,
     b: ClaimFeatures,
@@ -116,8 +132,59 @@ def classify(
     ``similarity`` is an optional external score in 0..1 (e.g. from embeddings);
     it can only raise the lexical similarity, never lower it, so that a weak
     embedding model cannot hide an obvious lexical repeat.
+
+    The decision is symmetric: the pair is always reasoned about in one fixed order (by
+    content), and for the other order the reasons and details are mirrored ("A vs B"
+    becomes "B vs A"), so a pair found from either side gets the same label and score.
     """
-    th = thresholds or DEFAULT_THRESHOLDS
+    flip = _order_key(b) < _order_key(a)
+    first, second = (b, a) if flip else (a, b)
+    result = _classify(first, second, similarity, thresholds or DEFAULT_THRESHOLDS, flip)
+    if flip:
+        result = PairResult(result.label, result.score, result.reasons, _mirrored(result.details))
+    return result
+
+
+def _mirrored(details: dict[str, object]) -> dict[str, object]:
+    """``details`` of (b, a) read as (a, b): every "_a" entry swapped with its "_b"."""
+    out: dict[str, object] = {}
+    for key, value in details.items():
+        other = (
+            key.replace("only_a_", "only_@_")
+            .replace("only_b_", "only_a_")
+            .replace("only_@_", "only_b_")
+            if key.startswith("only_")
+            else key[:-2] + ("_b" if key.endswith("_a") else "_a")
+            if key.endswith(("_a", "_b"))
+            else key
+        )
+        if key == "quantities" and isinstance(value, list):
+            value = [_swap_quantity(m) for m in value]
+        out[other] = value
+    return out
+
+
+def _swap_quantity(match: object) -> object:
+    if not isinstance(match, dict):
+        return match
+    swapped = dict(match)
+    for x, y in (("a", "b"), ("a_interval", "b_interval"), ("unit_a", "unit_b")):
+        swapped[x], swapped[y] = match.get(y), match.get(x)
+    return swapped
+
+
+def _classify(
+    a: ClaimFeatures,
+    b: ClaimFeatures,
+    similarity: float | None,
+    th: Thresholds,
+    flip: bool,
+) -> PairResult:
+    """``classify`` for (a, b) in its fixed order; ``flip`` writes the reasons as (b, a)."""
+
+    def ab(x: str, y: str, sep: str = " vs ") -> str:
+        return f"{y}{sep}{x}" if flip else f"{x}{sep}{y}"
+
     reasons: list[str] = []
     lex = lexical_similarity(a, b)
     sim = lex.score
@@ -134,6 +201,10 @@ def classify(
     quantities = match_quantities(a, b)
     dates = compare_dates(a, b)
     directions = compare_directions(a, b)
+    # A post argues around a claim ("X is NOT closing" under "X is shutting down"); its
+    # opposite words are not a contradiction of the claim it carries.
+    opposites = [] if post else compare_polar(a, b)
+    ranks = compare_ranks(a, b)
     details: dict[str, object] = {
         "similarity": round(sim, 4),
         "lexical_similarity": round(lex.score, 4),
@@ -184,7 +255,7 @@ def classify(
     # another subject there; a different model code still is.
     if subjects.different and not (post and subjects.why == "names"):
         reasons.append(
-            f"Different subject: {_fmt_terms(subjects.only_a)} vs {_fmt_terms(subjects.only_b)}"
+            "Different subject: " + ab(_fmt_terms(subjects.only_a), _fmt_terms(subjects.only_b))
         )
         return result("compatible", 0.5 + 0.4 * min(sim, 1.0))
 
@@ -192,10 +263,10 @@ def classify(
     consistent = [m for m in quantities.matches if m.status == "consistent"]
     same = [m for m in quantities.matches if m.status == "same"]
     for m in same:
-        reasons.append(f"Same figure: {m.a.raw} / {m.b.raw}")
+        reasons.append("Same figure: " + ab(m.a.raw, m.b.raw, " = "))
     for m in consistent:
         reasons.append(
-            f"Numbers consistent: {m.a.raw} vs {m.b.raw} (intervals overlap; one is more precise)"
+            f"Numbers consistent: {ab(m.a.raw, m.b.raw)} (intervals overlap; one is more precise)"
         )
 
     other_time = dates.years_differ and _another_time(
@@ -207,22 +278,32 @@ def classify(
         if differing and not other_time:
             for m in differing:
                 conflict_cues.append(
-                    f"Numbers differ: {m.a.raw} vs {m.b.raw} (intervals do not overlap)"
+                    f"Numbers differ: {ab(m.a.raw, m.b.raw)} (intervals do not overlap)"
                 )
         if negation_clash:
             cue = (a.negation_cues or b.negation_cues or ("not",))[0]
             conflict_cues.append(f"One side is negated: '{cue}'")
         if directions.opposite:
             wa, wb = directions.opposite
-            conflict_cues.append(f"Opposite direction: {wa} vs {wb}")
+            conflict_cues.append(f"Opposite direction: {ab(wa, wb)}")
+        for wa, wb in opposites:
+            if wa.split()[-1].lower() == wb.split()[-1].lower():
+                # The same word, negated on one side ("banned" vs "hasn't banned").
+                negated_word = wa if len(wa.split()) > 1 else wb
+                conflict_cues.append(f"One side is negated: '{negated_word}'")
+            else:
+                conflict_cues.append(f"Opposite words: {ab(wa, wb)}")
+        for wa, wb in ranks:
+            conflict_cues.append(f"Different rank: {ab(wa, wb)}")
         if dates.conflict and not other_time:
-            conflict_cues.append(dates.conflict)
+            what, xs, ys, note = dates.conflict
+            conflict_cues.append(f"{what}: {ab(xs, ys)}{note}")
     if other_time:
         reasons.append(
-            f"Different year: {_fmt_years(a.years)} vs {_fmt_years(b.years)} (another time, not a conflict)"
+            f"Different year: {ab(_fmt_years(a.years), _fmt_years(b.years))} (another time, not a conflict)"
         )
         for m in differing:
-            reasons.append(f"Numbers differ: {m.a.raw} vs {m.b.raw}, but for another time")
+            reasons.append(f"Numbers differ: {ab(m.a.raw, m.b.raw)}, but for another time")
     if conflict_cues:
         reasons.extend(conflict_cues)
         strength = 0.55 + 0.3 * min(1.0, (sim - th.conflict) / max(1e-9, 1.0 - th.conflict))
@@ -231,7 +312,7 @@ def classify(
     if differing and sim < th.conflict:
         for m in differing:
             reasons.append(
-                f"Numbers differ: {m.a.raw} vs {m.b.raw}, but the claims are only loosely related"
+                f"Numbers differ: {ab(m.a.raw, m.b.raw)}, but the claims are only loosely related"
             )
 
     repeat_score = lex.score + th.same_quantity_bonus * min(2, len(same))
@@ -241,8 +322,13 @@ def classify(
         needed = th.post_repeat
     else:
         lexical_repeat = repeat_score >= th.repeat
+        # An embedding cannot tell who says it: "X risks penalties" and "X faces penalties,
+        # China has warned" sit close, but the second reports someone's warning.
         semantic_repeat = (
-            cos is not None and cos >= th.semantic_repeat and lex.score >= th.semantic_min_lexical
+            cos is not None
+            and cos >= th.semantic_repeat
+            and lex.score >= th.semantic_min_lexical
+            and not _other_speaker(a, b)
         )
         needed = th.repeat
     blockers: list[str] = []
@@ -252,6 +338,10 @@ def classify(
         blockers.append("negation differs")
     if directions.opposite:
         blockers.append("directions differ")
+    if opposites:
+        blockers.append("opposite words")
+    if ranks:
+        blockers.append("ranks differ")
     # A post says more than the claim it carries (chatter, a date, other figures), so only
     # a contradiction keeps it from repeating the claim; two statements must match in full.
     if not post:
@@ -311,9 +401,11 @@ def _negation_clash(
     there the negated words must include something said about the subject, not
     just the subject itself.
     """
-    if a.negated == b.negated:
+    # Only a negation of its own counts here: one that flips a word with an opposite ("not
+    # safe") is judged with that word (``compare_polar``).
+    if bool(a.negation_cues) == bool(b.negation_cues):
         return False
-    negated, other = (a, b) if a.negated else (b, a)
+    negated, other = (a, b) if a.negation_cues else (b, a)
     if dice >= th.negation_any_scope_similarity:
         return True
     hit = set(negated.negation_scope) & set(other.terms)
@@ -341,3 +433,12 @@ def _another_time(
 
 def _fmt_years(years: tuple[int, ...]) -> str:
     return ", ".join(str(y) for y in years) or "none"
+
+
+def _other_speaker(a: ClaimFeatures, b: ClaimFeatures) -> bool:
+    """One claim is attributed to someone the other does not mention at all."""
+    for x, y in ((a, b), (b, a)):
+        mentioned = set(y.terms) | y.subject_stems
+        if any(s not in mentioned for s in x.speakers):
+            return True
+    return False

@@ -25,6 +25,8 @@ __all__ = [
     "SubjectComparison",
     "compare_dates",
     "compare_directions",
+    "compare_polar",
+    "compare_ranks",
     "compare_subjects",
     "content_terms",
     "is_content_term",
@@ -154,9 +156,12 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     ids_b = [s for s in only_b if is_identifier(s)]
     if ids_a and ids_b:
         return SubjectComparison(shared, only_a, only_b, True, "identifiers")
-    # A one-for-one name swap in otherwise near-identical wording.
-    names_a = [s for s in only_a if s.isalpha()]
-    names_b = [s for s in only_b if s.isalpha()]
+    # A one-for-one name swap in otherwise near-identical wording. A name the other claim
+    # also uses, only not as a name (it opens a sentence there), is no swap: "Norway exports
+    # more than Denmark" and "Denmark exports more than Norway" are about the same two.
+    terms_a, terms_b = set(a.terms), set(b.terms)
+    names_a = [s for s in only_a if s.isalpha() and pairs_a[s] not in terms_b]
+    names_b = [s for s in only_b if s.isalpha() and pairs_b[s] not in terms_a]
     if names_a and names_b and len(names_a) <= 2 and len(names_b) <= 2:
         rest_a = len(content_terms(a)) - len(names_a)
         rest_b = len(content_terms(b)) - len(names_b)
@@ -319,7 +324,9 @@ def _greedy_pairs(qa: list[Quantity], qb: list[Quantity]) -> list[tuple[int, int
 @dataclass(frozen=True)
 class DateComparison:
     years_differ: bool
-    conflict: str
+    # (what differs, a's, b's, a note), worded by the caller ("Different date: x vs y");
+    # empty when nothing conflicts.
+    conflict: tuple[str, str, str, str] | tuple[()]
 
 
 def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
@@ -331,20 +338,24 @@ def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
     """
     ya, yb = set(a.years), set(b.years)
     years_differ = bool(ya and yb and not ya & yb)
-    conflict = ""
-    full_a = [d for d in a.dates if len(d) == 10]
-    full_b = [d for d in b.dates if len(d) == 10]
+    conflict: tuple[str, str, str, str] | tuple[()] = ()
+    # Dates with a day ("2025-05-02", or "--05-02" when no year is given): another day for the
+    # same event contradicts, whether or not a year is stated.
+    full_a = [d for d in a.dates if len(d) == 10 or d.startswith("--")]
+    full_b = [d for d in b.dates if len(d) == 10 or d.startswith("--")]
     if (
         full_a
         and full_b
         and not set(full_a) & set(full_b)
         and not _dates_compatible(full_a, full_b)
     ):
-        conflict = f"Different date: {', '.join(full_a)} vs {', '.join(full_b)}"
+        conflict = ("Different date", ", ".join(full_a), ", ".join(full_b), "")
     if not conflict and years_differ:
         conflict = (
-            f"Different year: {', '.join(map(str, sorted(ya)))} vs {', '.join(map(str, sorted(yb)))}"
-            " (another date for the same claim)"
+            "Different year",
+            ", ".join(map(str, sorted(ya))),
+            ", ".join(map(str, sorted(yb))),
+            " (another date for the same claim)",
         )
     return DateComparison(years_differ, conflict)
 
@@ -363,9 +374,20 @@ class DirectionComparison:
 
 
 def _effective(cue: DirectionCue, ref: DirectionCue) -> str:
-    """Polarity of ``cue`` seen from the argument order of ``ref``."""
-    swapped = bool(set(cue.left) & set(ref.right)) and bool(set(cue.right) & set(ref.left))
-    swapped = swapped and not (set(cue.left) & set(ref.left))
+    """Polarity of ``cue`` seen from the argument order of ``ref``.
+
+    The two sides are compared by the words found on one side only ("China imports more
+    than India": china | india); when more of them sit on the opposite side of the other
+    comparison than on the same side, its sides are swapped ("India imports less than
+    China" then agrees, "India imports more than China" contradicts).
+    """
+    cl, cr = set(cue.left), set(cue.right)
+    rl, rr = set(ref.left), set(ref.right)
+    cl, cr = cl - cr, cr - cl
+    rl, rr = rl - rr, rr - rl
+    same = len(cl & rl) + len(cr & rr)
+    crossed = len(cl & rr) + len(cr & rl)
+    swapped = bool(cl & rr) and bool(cr & rl) and crossed > same
     return OPPOSITE[cue.polarity] if swapped else cue.polarity
 
 
@@ -390,3 +412,43 @@ def compare_directions(a: ClaimFeatures, b: ClaimFeatures) -> DirectionCompariso
             opposite = words
             break
     return DirectionComparison(opposite, same)
+
+
+def _by_key(items: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """ "key:value:words" entries as {key: {value: first words}}."""
+    out: dict[str, dict[str, str]] = {}
+    for key, value, said in (item.split(":", 2) for item in items):
+        out.setdefault(key, {}).setdefault(value, said)
+    return out
+
+
+def _clashes(
+    items_a: tuple[str, ...], items_b: tuple[str, ...], *, single: bool
+) -> list[tuple[str, str]]:
+    """Keys both sides use with no value in common: (a's words, b's words).
+
+    ``single`` requires each side to use the key with one value only.
+    """
+    by_a, by_b = _by_key(items_a), _by_key(items_b)
+    out: list[tuple[str, str]] = []
+    for key in sorted(by_a.keys() & by_b.keys()):
+        va, vb = by_a[key], by_b[key]
+        if single and (len(va) != 1 or len(vb) != 1):
+            continue
+        if not va.keys() & vb.keys():
+            out.append((next(iter(va.values())), next(iter(vb.values()))))
+    return out
+
+
+def compare_polar(a: ClaimFeatures, b: ClaimFeatures) -> list[tuple[str, str]]:
+    """Words asserting opposites ("open" vs "closed", "safe" vs "not safe"): (word a, word b).
+
+    A concept counts only when each claim uses it with one sign: a claim saying both
+    ("profit ... loss") is not contradicted by either.
+    """
+    return _clashes(a.polar, b.polar, single=True)
+
+
+def compare_ranks(a: ClaimFeatures, b: ClaimFeatures) -> list[tuple[str, str]]:
+    """Superlatives ranked differently ("the largest" vs "the third largest")."""
+    return _clashes(a.ranks, b.ranks, single=False)

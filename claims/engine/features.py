@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from .lexicon import lexicon, multipliers, ordinal_value, rewrite
 from .normalize import (
     NEGATIONS,
     STOPWORDS,
@@ -79,6 +80,13 @@ class ClaimFeatures:
     # The stem of each of ``subject_terms``, in order (empty when not known): comparing
     # subjects needs them for every candidate, and stemming is the costly part.
     subject_stem_of: tuple[str, ...] = ()
+    # Words with an opposite in the relations file, as "concept:sign:word" ("open:-1:closed");
+    # the sign is flipped under a negation ("not closed" = open).
+    polar: tuple[str, ...] = ()
+    # Superlatives with their rank, as "stem:rank:words" ("hot:5:fifth hottest").
+    ranks: tuple[str, ...] = ()
+    # Stems of whoever the claim is attributed to ("..., China has warned").
+    speakers: tuple[str, ...] = ()
 
 
 # Direction lexicon: base forms, stemmed at import time so every inflection hits.
@@ -124,7 +132,10 @@ _CUE_BY_WORD: dict[str, str] = {}
 for _pol, _words in _DIRECTION_WORDS.items():
     for _w in _words:
         _CUE_BY_WORD[_w] = _pol
-        _CUE_BY_WORD.setdefault(stem(_w), _pol)
+        # A comparative's lemma is its plain adjective ("longer" -> "long"), which states no
+        # direction: comparatives count only as written.
+        if not (_FAMILY_OF[_pol] != "change" and _w.endswith("er")):
+            _CUE_BY_WORD.setdefault(stem(_w), _pol)
 # Transitive "A verbs B" comparisons whose passive ("B is verbed by A") swaps sides.
 _PASSIVE_CUES = {
     stem(w)
@@ -145,6 +156,10 @@ _CALENDAR_WORDS = frozenset(
         " monday tuesday wednesday thursday friday saturday sunday"
     )
 )
+_AUXILIARIES = frozenset(
+    words("is are was were be been being am has have had do does did to will would can could")
+)
+_SCALED_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?(?:k|m|bn|b|mn|tn)")
 _TARGET_PREPS = {"by", "until", "till", "before", "through"}
 
 
@@ -208,14 +223,36 @@ def _canonical_number(value: float) -> str:
 def analyze(text: str) -> ClaimFeatures:
     """Extract terms, quantities, polarity, direction, dates and subjects from a claim."""
     cleaned, posted_year = clean_text_with_posted_year(text)
+    # Wording variants with one meaning become one form first (number words, fractions,
+    # acronym expansions, phrases), so everything below sees a single spelling.
+    rewritten = rewrite(cleaned)
+    cleaned = rewritten.text
     tokens = tokenize(cleaned)
     dates = parse_dates(cleaned)
     years_found: list[tuple[int, int]] = []
     name_numbers: list[str] = []
-    quantities = parse_quantities(
-        cleaned, [(d.start, d.end) for d in dates], years_out=years_found, names_out=name_numbers
+    factors = multipliers(cleaned)
+    factor_spans = [(s, e) for _, s, e in factors]
+    parsed = parse_quantities(
+        cleaned,
+        [(d.start, d.end) for d in dates] + factor_spans,
+        years_out=years_found,
+        names_out=name_numbers,
     )
+    parsed += [Quantity(f, f, f, "fold", cleaned[s:e], start=s) for f, s, e in factors]
+    parsed.sort(key=lambda q: q.start)
+    quantities = [
+        replace(q, raw=rewritten.original(q.start - len(q.raw), q.start + len(q.raw), q.raw))
+        if rewritten.spans
+        else q
+        for q in parsed
+    ]
     qualifier_spans = [(m.start(), m.end()) for m in QUALIFIER_WORDS.finditer(cleaned)]
+    # A bound word that belongs to a figure ("exceeded 5 million") is no direction cue.
+    for q in parsed:
+        at = cleaned.rfind(q.raw, 0, q.start + len(q.raw))
+        if 0 <= at < q.start:
+            qualifier_spans.append((at, q.start))
 
     def in_qualifier(tok: Token) -> bool:
         return any(s <= tok.start < e for s, e in qualifier_spans)
@@ -227,17 +264,28 @@ def analyze(text: str) -> ClaimFeatures:
         for i in _subject_tokens(tokens, set(name_numbers))
         if not any(s <= tokens[i].start < e for s, e in date_spans)
         and tokens[i].lower not in _CALENDAR_WORDS
+        # "$20m" is an amount, not a model code.
+        and not _SCALED_NUMBER_RE.fullmatch(tokens[i].lower)
     }
+    # Places in the relations file are names even at the start of a sentence.
+    places = lexicon().places
+    subject_idx |= {i for i, t in enumerate(tokens) if t.text[:1].isupper() and t.lower in places}
     subject_terms: list[str] = []
     for i in sorted(subject_idx):
         if tokens[i].lower not in subject_terms:
             subject_terms.append(tokens[i].lower)
-    subject_stem_of = tuple(stem(s) for s in subject_terms)
+    lex = lexicon()
+    subject_stem_of = tuple(lex.concept(stem(s)) for s in subject_terms)
     subject_stems = frozenset(subject_stem_of)
 
     upper_ok = _upper_informative(tokens)
-    terms = _content_terms(tokens, quantities, upper_ok)
-    negation_cues, negation_scope = _negations(tokens, upper_ok, in_qualifier)
+
+    def in_factor(tok: Token) -> bool:
+        return any(s <= tok.start < e for s, e in factor_spans)
+
+    polar, flipped = _polar_words(tokens, upper_ok)
+    negation_cues, negation_scope, verbs = _negations(tokens, upper_ok, in_qualifier, flipped)
+    terms = _content_terms(tokens, quantities, upper_ok, skip=verbs, in_factor=in_factor)
 
     direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier)
 
@@ -253,7 +301,8 @@ def analyze(text: str) -> ClaimFeatures:
         tokens=tuple(t.lower for t in tokens),
         terms=tuple(terms),
         quantities=tuple(quantities),
-        negated=bool(negation_cues),
+        # Negated also when the negation flips a word with an opposite ("never approved").
+        negated=bool(negation_cues) or any(len(p.split(":", 2)[2].split()) > 1 for p in polar),
         directions=tuple(dict.fromkeys(c.polarity for c in direction_cues)),
         years=tuple(dict.fromkeys(years)),
         dates=tuple(dict.fromkeys(d.iso for d in dates)),
@@ -266,20 +315,33 @@ def analyze(text: str) -> ClaimFeatures:
         target_years=tuple(dict.fromkeys(target_years)),
         posted_year=posted_year,
         is_post=posted_year is not None or looks_like_post(text),
+        polar=tuple(polar),
+        ranks=tuple(_ranks(tokens)),
+        speakers=tuple(_speakers(tokens, subject_idx)),
     )
 
 
-def _content_terms(tokens: list[Token], quantities: list[Quantity], upper_ok: bool) -> list[str]:
+def _content_terms(
+    tokens: list[Token],
+    quantities: list[Quantity],
+    upper_ok: bool,
+    *,
+    skip: set[int],
+    in_factor: Callable[[Token], bool],
+) -> list[str]:
     """Stemmed content words in order, duplicates kept (they are BM25 term frequency).
 
     Numbers inside a parsed quantity become its canonical value so that "800k"
-    and "800,000" meet in the index.
+    and "800,000" meet in the index. Synonyms become their group's term ("carrier" ->
+    "airline"); negating verbs (``skip``) and growth factors ("tripled") are read as
+    negation and figures instead.
     """
     quantity_at: dict[int, Quantity] = {q.start: q for q in quantities}
+    lex = lexicon()
     terms: list[str] = []
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
         low = tok.lower
-        if is_stop(tok, upper_ok):
+        if is_stop(tok, upper_ok) or i in skip or in_factor(tok):
             continue
         q = quantity_at.get(tok.start) or quantity_at.get(tok.start - 1)
         if q is not None and (is_number(low) or re.fullmatch(r"[\d.,]+[kmb]n?", low)):
@@ -287,25 +349,116 @@ def _content_terms(tokens: list[Token], quantities: list[Quantity], upper_ok: bo
         elif is_number(low):
             terms.append(low.replace(",", ""))
         elif len(low) >= 2 or low.isdigit():
-            terms.append(stem(low))
+            terms.append(lex.concept(stem(low)))
     return terms
 
 
+def _polar_words(tokens: list[Token], upper_ok: bool) -> tuple[list[str], set[int]]:
+    """Words with an opposite, signed ("closed" = open:-1), and the negations they absorb.
+
+    A negation right before such a word flips its sign instead of negating the claim, so
+    "not safe" and "unsafe" agree and neither counts as a separate negation.
+    """
+    lex = lexicon()
+    polar: list[str] = []
+    absorbed: set[int] = set()
+    for i, tok in enumerate(tokens):
+        if is_stop(tok, upper_ok):
+            continue
+        found = lex.polarity(stem(tok.lower))
+        if found is None:
+            continue
+        concept, sign = found
+        word = tok.text
+        j = i - 1
+        # Only auxiliaries may stand between ("is not safe", "has not been approved").
+        while j >= 0 and tokens[j].lower in _AUXILIARIES:
+            j -= 1
+        if j >= 0 and (tokens[j].lower in NEGATIONS or _negating_verb(tokens, j)):
+            sign, word = -sign, f"{tokens[j].text} {tok.text}"
+            absorbed.add(j)
+        polar.append(f"{concept}:{sign}:{word}")
+    return list(dict.fromkeys(polar)), absorbed
+
+
+def _negating_verb(tokens: list[Token], i: int) -> bool:
+    """A verb that denies what it governs ("refused to sign", "vetoed the bill")."""
+    lex = lexicon()
+    word = stem(tokens[i].lower)
+    if word not in lex.negating:
+        return False
+    if word in lex.negating_need_to:
+        return i + 1 < len(tokens) and tokens[i + 1].lower == "to"
+    return True
+
+
+def _ranks(tokens: list[Token]) -> list[str]:
+    """Superlatives with their rank: "the hottest" 1, "the fifth hottest" 5."""
+    lex = lexicon()
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        low = tok.lower
+        superlative = low in lex.superlative_words and low not in {"most", "least"}
+        if not superlative and not (
+            low.endswith("est")
+            and len(low) >= 6
+            and low.isalpha()
+            and low not in lex.not_superlative
+        ):
+            continue
+        if low in lex.not_superlative:
+            continue
+        prev = tokens[i - 1].lower if i > 0 else ""
+        rank = ordinal_value(prev) if prev else None
+        phrase = f"{tokens[i - 1].text} {tok.text}" if rank else tok.text
+        out.append(f"{stem(low)}:{rank or 1}:{phrase}")
+    return out
+
+
+def _speakers(tokens: list[Token], subject_idx: set[int]) -> list[str]:
+    """Names the claim is attributed to: right before a reporting verb, or after "according to"."""
+    lex = lexicon()
+    lex_concept = lex.concept
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.lower == "according" and i + 1 < len(tokens) and tokens[i + 1].lower == "to":
+            window = range(i + 2, min(len(tokens), i + 6))
+        elif tok.lower not in NEGATIONS and stem(tok.lower) in lex.reporting:
+            window = range(max(0, i - 3), i)
+        else:
+            continue
+        out.extend(lex_concept(stem(tokens[j].lower)) for j in window if j in subject_idx)
+    return list(dict.fromkeys(out))
+
+
 def _negations(
-    tokens: list[Token], upper_ok: bool, in_qualifier: Callable[[Token], bool]
-) -> tuple[list[str], list[str]]:
-    """Negation phrases for reasons, and the stems of what they negate."""
+    tokens: list[Token],
+    upper_ok: bool,
+    in_qualifier: Callable[[Token], bool],
+    absorbed: set[int],
+) -> tuple[list[str], list[str], set[int]]:
+    """Negation phrases for reasons, the stems of what they negate, and the negating verbs.
+
+    Besides "not" and friends, verbs that deny what they govern ("refused to", "vetoed",
+    "denied") negate; a negation ``absorbed`` by a word with an opposite ("not safe") is read
+    as that word's sign instead.
+    """
+    lex = lexicon()
     cues: list[str] = []
     scope: list[str] = []
+    verbs: set[int] = set()
     for i, tok in enumerate(tokens):
-        if tok.lower not in NEGATIONS or in_qualifier(tok):
+        verb = _negating_verb(tokens, i)
+        if verb:
+            verbs.add(i)
+        if (tok.lower not in NEGATIONS and not verb) or in_qualifier(tok) or i in absorbed:
             continue
-        window = tokens[max(0, i - 1) : i + 2]
+        window = tokens[max(0, i - 1) : i + 2] if not verb else tokens[i : i + 2]
         cues.append(" ".join(t.text for t in window))
         # What is negated: the next few content words ("did not *sign* the deal").
         negated = [t for t in tokens[i + 1 : i + 6] if not is_stop(t, upper_ok)][:3]
-        scope.extend(stem(t.lower) for t in negated)
-    return cues, scope
+        scope.extend(lex.concept(stem(t.lower)) for t in negated)
+    return cues, scope, verbs
 
 
 def _direction_cues(
@@ -316,9 +469,30 @@ def _direction_cues(
 ) -> list[DirectionCue]:
     cues: list[DirectionCue] = []
 
+    lex = lexicon()
+    upper_ok = _upper_informative(tokens)
+
+    def role_word(j: int) -> str | None:
+        tok = tokens[j]
+        # "Team A": a one-letter name after a capitalised word is a name, not the article.
+        if len(tok.text) == 1 and tok.text.isupper() and j and tokens[j - 1].text[:1].isupper():
+            return tok.lower
+        if j in subject_idx:
+            return lex.concept_of.get(stem(tok.lower), tok.lower)
+        if is_stop(tok, upper_ok) or is_number(tok.lower) or tok.lower in NEGATIONS:
+            return None
+        return lex.concept(stem(tok.lower))
+
+    roles = [role_word(j) for j in range(len(tokens))]
+
     def sides(i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
-        left = tuple(tokens[j].lower for j in sorted(subject_idx) if j < i)
-        right = tuple(tokens[j].lower for j in sorted(subject_idx) if j > i)
+        # The two things compared: what comes before the cue, and what follows "than" (or
+        # the cue itself for a verb such as "outsells").
+        than = next(
+            (j for j in range(i + 1, min(len(tokens), i + 6)) if tokens[j].lower == "than"), i
+        )
+        left = tuple(w for w in roles[:i] if w)
+        right = tuple(w for w in roles[than + 1 :] if w)
         return left, right
 
     for i, tok in enumerate(tokens):
@@ -336,7 +510,11 @@ def _direction_cues(
             # Only "X is up/went down": as a particle ("make up", "up to") it is no direction.
             pol = low if prev in _MOTION and nxt != "to" else None
         else:
-            pol = _CUE_BY_WORD.get(low) or _CUE_BY_WORD.get(stem(low))
+            pol = (
+                _CUE_BY_WORD.get(low)
+                or _CUE_BY_WORD.get(stem(low))
+                or _CUE_BY_WORD.get(lex.concept_of.get(stem(low), ""))
+            )
         if pol is None:
             continue
         if (

@@ -1,4 +1,4 @@
-"""Text normalisation, tokenisation, stopwords and a light English stemmer.
+"""Text normalisation, tokenisation, stopwords and a light English stemmer over lemmas.
 
 Everything downstream (quantity parsing, subject detection, the inverted index and
 the pair classifier) works from the output of this module, so the rules here are
@@ -13,6 +13,8 @@ import functools
 import re
 import unicodedata
 from dataclasses import dataclass
+
+import simplemma
 
 __all__ = [
     "STOPWORDS",
@@ -286,7 +288,10 @@ def stem(word: str) -> str:
     if word in _IRREGULAR:
         w = _IRREGULAR[word]
         return w[:-1] if w.endswith("e") and len(w) > 3 else w
-    w = word
+    # The dictionary lemma first (simplemma: "upheld" -> "uphold", "using" -> "use"), so
+    # irregular forms meet their base; the suffix rules below then fold derivations.
+    lemma = simplemma.lemmatize(word, lang="en")
+    w = lemma if lemma.isalpha() and lemma.islower() and len(lemma) > 1 else word
     # Plurals and third person.
     if w.endswith("ies") and len(w) > 4:
         w = w[:-3] + "y"

@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from .lexicon import lexicon
 from .normalize import STOPWORDS, stem, word_pairs, words
 
 __all__ = ["DateMention", "Quantity", "parse_dates", "parse_quantities"]
@@ -203,6 +204,7 @@ _QUALIFIERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+_PASSED_MARK = re.compile(r"(?:^|[^\w])(?:passed|crossed|broke|breached)\s*$", re.IGNORECASE)
 # Word spans the qualifiers consume; callers drop negation/direction cues inside them.
 QUALIFIER_WORDS = re.compile(
     r"\b(?:no|not)\s+(?:more|less|fewer)\s+than\b|\b(?:more|less|fewer|greater|higher|lower|larger|smaller)\s+than\s*(?=[$€£¥~]?\s?\d)",
@@ -286,6 +288,9 @@ def parse_quantities(
             if qual_hit is not None:
                 qualifier = kind
                 break
+        if qualifier is None and scale >= 1000 and _PASSED_MARK.search(before):
+            # "passed 5 million" passes a round mark; "passed 12 bills" stays a count.
+            qualifier, qual_hit = "gt", _PASSED_MARK.search(before)
         if unit is None and qual_hit is not None:
             # "$ more than 200": the currency sign sits before the bound word.
             cur_before = re.search(r"([$€£¥])\s*$", before[: qual_hit.start() + 1])
@@ -300,14 +305,26 @@ def parse_quantities(
                 if years_out is not None:
                     years_out.append((int(value), m.start()))
                 continue
-        if _is_name_number(text, m.start()) and unit is None and scale == 1.0 and qualifier is None:
+        if (
+            (_is_name_number(text, m.start()) or _after_name_word(before))
+            and unit is None
+            and scale == 1.0
+            and qualifier is None
+        ):
             if names_out is not None:
                 names_out.append(num_txt)
             continue
         trail = _TRAIL_RE.match(text, end)
+        factor = 1.0
         if unit is None:
-            unit = _unit_after(text, trail.end() if trail else end)
-        value *= scale
+            # A unit or currency word ("km", "miles", "dollars") in the relations file comes
+            # first: its aliases meet in one unit, converted ("5 miles" = "8.05 km").
+            known = lexicon().unit_at(text, end)
+            if known is not None:
+                unit, factor, end = known
+            else:
+                unit = _unit_after(text, trail.end() if trail else end)
+        value *= scale * factor
         low, high, low_open, high_open = value, value, False, False
         if (trail and trail.group("ormore")) or (after is not None and after.group("plus")):
             qualifier = "min"
@@ -331,6 +348,12 @@ def parse_quantities(
         raw = text[raw_start:end].strip(" ,;:(")
         out.append(Quantity(value, low, high, unit, raw, low_open, high_open, start=m.start()))
     return out
+
+
+def _after_name_word(before: str) -> bool:
+    """True after a word that makes a figure a name ("version 1", "phase 3"), not an amount."""
+    prev = re.search(r"([A-Za-z]+)\.?\s*#?$", before)
+    return prev is not None and prev.group(1).lower() in lexicon().name_before_number
 
 
 def _is_name_number(text: str, start: int) -> bool:

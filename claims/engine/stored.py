@@ -1,7 +1,8 @@
 """Analysed claims as text, so a claim analysed once is never analysed again to compare with.
 
 ``dumps`` keeps what the classifier reads (terms, figures, dates, polarity, directions,
-subjects); the text itself, its normalised form and its tokens stay out, since the text is
+subjects, and the newsroom-language layer: words with opposites, ranked superlatives,
+speakers); the text itself, its normalised form and its tokens stay out, since the text is
 stored beside it anyway and comparing never reads them. ``loads(dumps(f))`` classifies
 exactly as ``f`` does. JSON with infinities (an open interval such as "more than 5"), hence
 text, not a JSON column.
@@ -17,7 +18,7 @@ from .quantities import Quantity
 __all__ = ["dumps", "loads"]
 
 # Bumped when the layout changes; a stored analysis of another layout is analysed afresh.
-LAYOUT = 2
+LAYOUT = 3
 
 
 def dumps(f: ClaimFeatures) -> str:
@@ -43,6 +44,9 @@ def dumps(f: ClaimFeatures) -> str:
             f.posted_year,
             f.is_post,
             f.subject_stem_of,
+            f.polar,
+            f.ranks,
+            f.speakers,
         ],
         separators=(",", ":"),
     )
@@ -70,6 +74,9 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         posted_year,
         is_post,
         subject_stem_of,
+        polar,
+        ranks,
+        speakers,
     ) = row
     return ClaimFeatures(
         text=text,
@@ -96,4 +103,7 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         posted_year=posted_year,
         is_post=is_post,
         subject_stem_of=tuple(subject_stem_of),
+        polar=tuple(polar),
+        ranks=tuple(ranks),
+        speakers=tuple(speakers),
     )

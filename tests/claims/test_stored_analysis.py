@@ -85,3 +85,52 @@ def test_analyses_of_another_engine_version_are_not_used(analysed_texts):
     analysed_texts.clear()
     claim_analyze(claim_id=ClaimFactory(text=REPEAT).pk)
     assert ORIGINAL in analysed_texts
+
+
+NUMBER_WORDS = "The ferry carries twelve hundred passengers, the operator said."
+
+
+def test_a_second_analysis_of_an_unchanged_text_does_not_run_the_language_layer(monkeypatch):
+    """The newsroom-language layer (number words, relations) runs once per claim text: a
+    second analysis, in a process that never saw the claim, reads the stored analysis."""
+    from claims.engine import features, lexicon
+
+    calls: list[str] = []
+    rewrite, parse_number = features.rewrite, lexicon.parse_number
+
+    def counting_rewrite(text):
+        calls.append(text)
+        return rewrite(text)
+
+    monkeypatch.setattr(features, "rewrite", counting_rewrite)
+    monkeypatch.setattr(
+        lexicon, "parse_number", lambda words: calls.append(words) or parse_number(words)
+    )
+    lexicon._number_value.cache_clear()
+    claim = ClaimFactory(text=NUMBER_WORDS)
+    claim_analyze(claim_id=claim.pk)
+    assert "twelve hundred" in calls  # the first analysis parsed the number words
+    assert ClaimAnalysis.objects.filter(claim=claim).exists()
+
+    analysis.analysis_caches_clear()  # a fresh worker
+    lexicon._number_value.cache_clear()
+    calls.clear()
+    claim_analyze(claim_id=claim.pk)
+    assert calls == []
+
+
+def test_a_changed_text_is_analysed_afresh(monkeypatch):
+    from claims.engine import features
+
+    calls: list[str] = []
+    rewrite = features.rewrite
+    monkeypatch.setattr(features, "rewrite", lambda text: calls.append(text) or rewrite(text))
+    claim = ClaimFactory(text=NUMBER_WORDS)
+    claim_analyze(claim_id=claim.pk)
+    type(claim).objects.filter(pk=claim.pk).update(text=NUMBER_WORDS.replace("twelve", "eleven"))
+    analysis.analysis_caches_clear()
+    calls.clear()
+    claim_analyze(claim_id=claim.pk)
+    assert calls == [NUMBER_WORDS.replace("twelve", "eleven")]
+    stored_now = stored.loads(ClaimAnalysis.objects.get(claim=claim).data)
+    assert stored_now is not None and stored_now.quantities[0].value == 1100

@@ -38,9 +38,18 @@ def test_title_case_does_not_make_everything_a_subject() -> None:
 
 
 def test_negation_is_detected_with_its_phrase() -> None:
+    f = analyze("The council never dissolved the committee.")
+    assert f.negated
+    assert f.negation_cues == ("council never dissolved",)
+    assert not analyze("The council dissolved the committee.").negated
+
+
+def test_a_negated_word_with_an_opposite_keeps_the_negation_as_its_sign() -> None:
+    # "never approved" is read like "rejected": approve with a negative sign.
     f = analyze("The council never approved the budget.")
     assert f.negated
-    assert f.negation_cues == ("council never approved",)
+    assert f.negation_cues == ()
+    assert [p.split(":")[1:] for p in f.polar] == [["-1", "never approved"]]
     assert not analyze("The council approved the budget.").negated
 
 
