@@ -304,7 +304,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def time_to_verdict(period: Period) -> Chart:
     published = Verdict.objects.filter(
-        published_at__isnull=False, published_at__gte=period.month_start, version=1
+        published_at__isnull=False, published_at__gte=period.month_start
     ).exclude(state=VerdictState.RETRACTED)
     waited = ExpressionWrapper(F("published_at") - F("claim__created_at"), DurationField())
     months = period.month_starts

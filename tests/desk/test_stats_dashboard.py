@@ -120,6 +120,7 @@ def test_backlog_today_and_its_trend(editor):
     closed = ClaimFactory(status=ClaimStatus.READY)
     age(Claim, closed.pk, "created_at", dt.timedelta(days=25))
     closed.history.update(history_date=timezone.now() - dt.timedelta(days=25))
+    closed.refresh_from_db()
     closed.status = ClaimStatus.NOT_CHECKABLE
     closed.save()
     closed.history.filter(status=ClaimStatus.NOT_CHECKABLE).update(
@@ -145,15 +146,15 @@ def test_backlog_today_and_its_trend(editor):
 
 def test_verdict_figures(editor, checker, other_editor):
     now = timezone.now()
+    verdicts = []
     for hours, rating in ((10, Rating.FALSE), (20, Rating.FALSE), (40, Rating.TRUE)):
-        verdict = PublishedVerdictFactory(rating=rating, published_at=now)
-        age(Claim, verdict.claim_id, "created_at", dt.timedelta(hours=hours))
-    corrected = Verdict.objects.filter(rating=Rating.TRUE).get()
+        verdicts.append(PublishedVerdictFactory(rating=rating, published_at=now))
+        age(Claim, verdicts[-1].claim_id, "created_at", dt.timedelta(hours=hours))
+    retracted, _, corrected = verdicts
     review_services.verdict_correct(
         actor=editor, verdict=corrected, note="Source updated.", rating=Rating.MOSTLY_TRUE,
         headline="Updated", explanation="Updated.",
     )  # fmt: skip
-    retracted = Verdict.objects.filter(rating=Rating.FALSE).first()
     review_services.verdict_retract(actor=editor, verdict=retracted, reason="Wrong claim.")
 
     charts = charts_of(signed_in(editor).get(reverse("desk:stats")))
@@ -284,7 +285,8 @@ def test_dashboard_query_count_is_fixed(
     editor, other_editor, checker, django_assert_num_queries, n
 ):
     fill(editor, other_editor, checker, n)
+    as_editor, as_checker = signed_in(editor), signed_in(checker)
     with django_assert_num_queries(EDITOR_QUERIES):
-        assert signed_in(editor).get(reverse("desk:stats")).status_code == 200
+        assert as_editor.get(reverse("desk:stats")).status_code == 200
     with django_assert_num_queries(CHECKER_QUERIES):
-        assert signed_in(checker).get(reverse("desk:stats")).status_code == 200
+        assert as_checker.get(reverse("desk:stats")).status_code == 200
