@@ -63,6 +63,11 @@ class FlagFilterForm(forms.Form):
 class DismissForm(forms.Form):
     """Dismissing a flag: a reason from the list, and free text (required for "other")."""
 
+    # Three forms share the page: ids of their own keep each label on its field.
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "dismiss_%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     reason = forms.ChoiceField(label="Reason", choices=[("", "Choose a reason"), *DISMISS_REASONS])
     note = forms.CharField(
         label="Details", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
@@ -84,6 +89,10 @@ class DismissForm(forms.Form):
 class ConfirmForm(forms.Form):
     """Confirming a flag, with an optional note."""
 
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "confirm_%s")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
     note = forms.CharField(label="Note", required=False, max_length=1000)
 
 
@@ -98,6 +107,7 @@ class NotSureForm(forms.Form):
     )
 
     def __init__(self, *args: object, editors: list[User], **kwargs: object) -> None:
+        kwargs.setdefault("auto_id", "notsure_%s")
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["assigned_to"]
         assert isinstance(field, forms.ModelChoiceField)

@@ -20,7 +20,7 @@
     event.preventDefault();
     if (event.key.toLowerCase() === "d") {
       // A dismissal needs a reason: without one, the key takes the editor to the list.
-      var reason = document.getElementById("id_reason");
+      var reason = document.getElementById("dismiss_reason");
       if (reason && !reason.value) { reason.focus(); return; }
     }
     if (control.tagName === "SUMMARY") {
