@@ -19,10 +19,12 @@ from django.db.models import (
     Aggregate,
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
     Min,
+    OuterRef,
     Q,
     Value,
 )
@@ -234,30 +236,40 @@ def backlog_today(period: Period) -> Chart:
 
 
 def backlog_trend(period: Period) -> Chart:
-    """Claims waiting at the end of each week: created by then and not yet closed then.
+    """Claims waiting at the end of each week, counted back from today's backlog.
 
-    A claim is closed from the first time its history shows it published, not checkable or
-    merged; one reopened afterwards is not counted again.
+    Waiting at T = waiting now, minus the claims created since T, plus the claims that left
+    the backlog since T. A claim leaves the first time its history shows it published, not
+    checkable or merged. Counting back touches only the period's rows (by the indexes on the
+    creation and history dates), not every claim since the desk began.
     """
     ends = [
         timezone.make_aware(dt.datetime.combine(d + dt.timedelta(weeks=1), dt.time.min))
         for d in period.week_starts
     ]
     ends = [min(end, period.now) for end in ends]
-    created = Claim.objects.aggregate(
-        **{f"w{i}": Count("pk", filter=Q(created_at__lt=end)) for i, end in enumerate(ends)}
+    arrived = Claim.objects.filter(
+        Q(status__in=BACKLOG_STATUSES) | Q(created_at__gte=period.start)
+    ).aggregate(
+        now=Count("pk", filter=Q(status__in=BACKLOG_STATUSES)),
+        **{f"w{i}": Count("pk", filter=Q(created_at__gte=end)) for i, end in enumerate(ends)},
     )
-    closed = (
-        Claim.history.filter(status__in=CLOSED_STATUSES)
+    closed_before = Claim.history.filter(
+        id=OuterRef("id"), status__in=CLOSED_STATUSES, history_date__lt=period.start
+    )
+    first_closed = (
+        Claim.history.filter(status__in=CLOSED_STATUSES, history_date__gte=period.start)
+        .filter(~Exists(closed_before))
         .values("id")
         .annotate(first=Min("history_date"))
         .order_by()
     )
-    closed_counts = closed.aggregate(
-        **{f"w{i}": Count("id", filter=Q(first__lt=end)) for i, end in enumerate(ends)}
+    left = first_closed.aggregate(
+        **{f"w{i}": Count("id", filter=Q(first__gte=end)) for i, end in enumerate(ends)}
     )
+    waiting_now = arrived["now"] or 0
     values: list[Number] = [
-        (created[f"w{i}"] or 0) - (closed_counts[f"w{i}"] or 0) for i in range(len(ends))
+        waiting_now - (arrived[f"w{i}"] or 0) + (left[f"w{i}"] or 0) for i in range(len(ends))
     ]
     return Chart(
         key="backlog-trend",
@@ -267,7 +279,7 @@ def backlog_trend(period: Period) -> Chart:
         series=[("Claims waiting", values)],
         unit="claims",
         note="Created by the end of the week and not yet published, found not checkable or "
-        "merged (this week: until now).",
+        "merged (this week: now).",
         empty_message="No claims were waiting in this period.",
     )
 
