@@ -153,3 +153,22 @@ def svg(chart: Chart) -> SafeString:
     _legend(chart, parts)
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text in it is escaped
+
+
+def table(chart: Chart) -> SafeString:
+    """The chart's numbers as an HTML table (built here: the template language took most of
+    the page's time for a year of weeks)."""
+    header, rows = chart.table()
+    unit = f" ({escape(chart.unit)})" if chart.unit else ""
+    out = [
+        f'<table class="grid"><caption class="meta">{escape(chart.title)}{unit}</caption>',
+        "<thead><tr>",
+        *(f'<th scope="col">{escape(h)}</th>' for h in header),
+        "</tr></thead><tbody>",
+    ]
+    for row in rows:
+        first, *rest = row
+        cells = "".join(f"<td>{'&#8211;' if v is None else escape(v)}</td>" for v in rest)
+        out.append(f'<tr><th scope="row">{escape(first)}</th>{cells}</tr>')
+    out.append("</tbody></table>")
+    return mark_safe("".join(out))  # noqa: S308 - every text in it is escaped

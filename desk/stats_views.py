@@ -36,7 +36,7 @@ def stats_index(request: HttpRequest) -> HttpResponse:
         "period": period,
         "periods": stats.PERIODS,
         "editor": editor,
-        "charts": [(chart, charts.svg(chart), *chart.table()) for chart in shown],
+        "charts": [(chart, charts.svg(chart), charts.table(chart)) for chart in shown],
     }
     return render(request, "desk/stats.html", context)
 

@@ -37,6 +37,12 @@ def make_flag(**fields):
     return FlagFactory(**fields)
 
 
+@pytest.fixture(autouse=True)
+def uncached(settings):
+    # Every test builds its own data: figures cached by another test would hide it.
+    settings.DESK_STATS_CACHE_SECONDS = 0
+
+
 def age(model, pk, field, delta):
     """Move a row's automatic timestamp into the past (``auto_now_add`` cannot be given)."""
     model.objects.filter(pk=pk).update(**{field: timezone.now() - delta})
@@ -290,3 +296,26 @@ def test_dashboard_query_count_is_fixed(
         assert as_editor.get(reverse("desk:stats")).status_code == 200
     with django_assert_num_queries(CHECKER_QUERIES):
         assert as_checker.get(reverse("desk:stats")).status_code == 200
+
+
+def test_cached_figures_are_read_in_one_round_trip(editor, checker, settings):
+    from django.core.cache import cache
+
+    settings.DESK_STATS_CACHE_SECONDS = 60
+    cache.delete_many(
+        [f"desk-stats:{key}:12:{stats.Period.last(12).start.date()}" for key in stats.EDITOR_CHARTS]
+    )
+    ClaimFactory(status=ClaimStatus.TRIAGE)
+    client = signed_in(editor)
+    first = charts_of(client.get(reverse("desk:stats")))
+    ClaimFactory(status=ClaimStatus.TRIAGE)  # within the minute: not seen yet
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        again = charts_of(client.get(reverse("desk:stats")))
+    assert len(ctx.captured_queries) == 3  # session, user, roles: no figure is counted again
+    assert again["backlog-today"].series == first["backlog-today"].series
+    # A checker's own line is cached apart from the editors' table.
+    mine = charts_of(signed_in(checker).get(reverse("desk:stats")))
+    assert list(mine) == ["checkers"] and mine["checkers"].title == "Your work"
