@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("claimdesk.api.urls", namespace="api")),
     path("queue/", include("desk.urls")),
+    path("desk/", include("desk.desk_urls")),
     path("corrections/", include("desk.public_urls")),
 ]
 

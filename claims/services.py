@@ -10,13 +10,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from claimdesk.audit import changed_fields, save_audited
-from claimdesk.permissions import Action, Actor, acting_user, check
+from claimdesk.permissions import Action, Actor, acting_user, check, is_editor
 from claims.analysis import claim_request_analysis, claim_unindex
 from claims.models import (
     ApiSubmission,
@@ -315,12 +316,42 @@ def flag_confirm(*, actor: Actor, flag: Flag, note: str = "") -> Flag:
     return flag
 
 
-def _resolve(actor: Actor, flag: Flag, status: str, note: str) -> Flag:
+@transaction.atomic
+def flag_assign(*, actor: Actor, flag: Flag, assignee: User, note: str) -> Flag:
+    """An editor is not sure: the flag stays open and goes to another editor, with a note."""
+    check(actor, Action.FLAG_RESOLVE, flag)
+    errors: dict[str, str] = {}
+    if not is_editor(assignee):
+        errors["assigned_to"] = "Pass the flag to an editor."
+    elif (user := acting_user(actor)) is not None and user.pk == assignee.pk:
+        errors["assigned_to"] = "Choose another editor than yourself."
+    if not note.strip():
+        errors["assignment_note"] = "Say what you are unsure about."
+    if errors:
+        raise ValidationError(errors)
+    locked = _open_flag(flag)
+    locked.assigned_to = assignee
+    locked.assignment_note = note.strip()
+    save_audited(
+        locked,
+        actor=actor,
+        reason=f"Not sure; passed to {assignee.get_username()}: {note.strip()}",
+        update_fields=["assigned_to", "assignment_note"],
+    )
+    return locked
+
+
+def _open_flag(flag: Flag) -> Flag:
     locked = Flag.objects.select_for_update().select_related("claim_a", "claim_b").get(pk=flag.pk)
     if locked.status != FlagStatus.OPEN:
         raise ValidationError(
             {"status": f"This flag was {locked.get_status_display().lower()} already."}
         )
+    return locked
+
+
+def _resolve(actor: Actor, flag: Flag, status: str, note: str) -> Flag:
+    locked = _open_flag(flag)
     locked.status = status
     locked.resolved_by = acting_user(actor)
     locked.resolved_at = timezone.now()
