@@ -191,7 +191,9 @@ else:
 # file write, and beat, retries (ETA messages) and the worker's remote control (fanout) work as
 # on Redis. It suits one machine only: `make run` starts the worker and beat beside the server.
 BROKER_DIR = Path(env_str("LOCAL_BROKER_DIR", default=str(VAR_DIR / "broker")))
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# A host name only so that kombu does not warn "No hostname was supplied" on every publish;
+# the filesystem transport ignores it.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_EAGER_PROPAGATES = env_bool("CELERY_TASK_EAGER_PROPAGATES", default=False)
 CELERY_RESULT_BACKEND = None

@@ -113,6 +113,17 @@ def test_every_error_has_the_same_shape(publisher_client, url, status, field):
     assert field in body
 
 
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_path_is_a_json_404_even_in_debug(publisher_client, settings, debug):
+    settings.DEBUG = debug
+    response = publisher_client.get("/api/v1/nothing/here/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": ["No such endpoint."]}
+    assert publisher_client.delete("/api/v1/nothing/").json() == {"detail": ["No such endpoint."]}
+    # A missing slash is still redirected to the endpoint, not refused.
+    assert publisher_client.get("/api/v1/claims").status_code == 301
+
+
 def test_auth_errors_have_the_same_shape(anonymous_client, publisher):
     assert anonymous_client.get(CLAIMS).json() == {
         "detail": ["Authentication credentials were not provided."]
