@@ -255,7 +255,7 @@ def analyze(text: str) -> ClaimFeatures:
             qualifier_spans.append((at, q.start))
 
     def in_qualifier(tok: Token) -> bool:
-        return any(s <= tok.start < e for s, e in qualifier_spans)
+        return bool(qualifier_spans) and any(s <= tok.start < e for s, e in qualifier_spans)
 
     date_spans = [(d.start, d.end) for d in dates]
     # Month names are capitalised but say when, not who.
@@ -281,13 +281,13 @@ def analyze(text: str) -> ClaimFeatures:
     upper_ok = _upper_informative(tokens)
 
     def in_factor(tok: Token) -> bool:
-        return any(s <= tok.start < e for s, e in factor_spans)
+        return bool(factor_spans) and any(s <= tok.start < e for s, e in factor_spans)
 
     polar, flipped = _polar_words(tokens, upper_ok)
     negation_cues, negation_scope, verbs = _negations(tokens, upper_ok, in_qualifier, flipped)
     terms = _content_terms(tokens, quantities, upper_ok, skip=verbs, in_factor=in_factor)
 
-    direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier)
+    direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier, upper_ok)
 
     years = [y for y, _ in years_found] + [d.year for d in dates if d.year is not None]
     target_years = []
@@ -466,11 +466,11 @@ def _direction_cues(
     tokens: list[Token],
     subject_idx: set[int],
     in_qualifier: Callable[[Token], bool],
+    upper_ok: bool,
 ) -> list[DirectionCue]:
     cues: list[DirectionCue] = []
 
     lex = lexicon()
-    upper_ok = _upper_informative(tokens)
 
     def role_word(j: int) -> str | None:
         tok = tokens[j]
@@ -483,9 +483,11 @@ def _direction_cues(
             return None
         return lex.concept(stem(tok.lower))
 
-    roles = [role_word(j) for j in range(len(tokens))]
+    roles: list[str | None] = []
 
     def sides(i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if not roles:  # only for a text with a direction cue: most have none
+            roles.extend(role_word(j) for j in range(len(tokens)))
         # The two things compared: what comes before the cue, and what follows "than" (or
         # the cue itself for a verb such as "outsells").
         than = next(
