@@ -399,12 +399,19 @@ def pair_similarities(pairs: list[tuple[str, str]]) -> list[float]:
 
 
 def claim_ranking(
-    *, text: str, exclude_id: int | None, k: int, semantic_tier: bool
+    *,
+    text: str,
+    exclude_id: int | None,
+    k: int,
+    semantic_tier: bool,
+    typo_tolerant: bool = True,
 ) -> list[tuple[int, float]]:
     """The pool ranked for a text, best first: BM25 over the index, fused with the nearest
     embeddings when ``semantic_tier`` (what ``evaluate_repeats`` measures)."""
     features = engine.analyze(text)
-    lexical = claim_candidates(features=features, exclude_id=exclude_id, k=k)
+    lexical = claim_candidates(
+        features=features, exclude_id=exclude_id, k=k, typo_tolerant=typo_tolerant
+    )
     if not semantic_tier:
         return lexical
     vector = semantic.encode([text])[0]

@@ -16,6 +16,11 @@ from .arrays import _Held, _keyed, _lookup
 class Ranking(_Held):
     """The mirror's ranking methods."""
 
+    def holds(self, claim_id: int) -> bool:
+        """Whether the claim is indexed here."""
+        with self._lock:
+            return next(self._state.located([claim_id]), None) is not None
+
     def top(
         self, selective: list[tuple[str, float]], *, exclude: int, limit: int, avg_len: float
     ) -> list[int]:
