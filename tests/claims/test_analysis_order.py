@@ -97,7 +97,9 @@ def make_claims() -> list[Claim]:
     """The claims, freshly created, with no index, analysis nor flag left from a run before."""
     Claim.objects.all().delete()
     analysis.analysis_caches_clear()
-    return [ClaimFactory(text=text, analysis_state=AnalysisState.PENDING) for text in TEXTS]
+    for text in TEXTS:
+        ClaimFactory(text=text, analysis_state=AnalysisState.PENDING)
+    return list(Claim.objects.order_by("pk"))
 
 
 def flag_set() -> FlagSet:
