@@ -11,7 +11,7 @@ import pytest
 
 from claims import analysis
 from claims.analysis import claim_analyze, claims_analyze
-from claims.models import AnalysisState, Claim, Flag, FlagKind, FlagStatus
+from claims.models import AnalysisState, Claim, Flag, FlagKind
 from tests.factories import ClaimFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_caches")]
@@ -156,31 +156,3 @@ def test_shuffled_orders_and_batches_give_the_same_flags(candidates, monkeypatch
     assert kinds.count(FlagKind.CONFLICT) >= len(GROUPS) - 1
     assert (FlagKind.REPEAT, frozenset(GROUPS[0][:2])) in reference
     assert (FlagKind.CONFLICT, frozenset((GROUPS[0][0], GROUPS[0][2]))) in reference
-
-
-def test_a_flag_found_from_the_other_side_survives_a_ranking_that_misses_it(monkeypatch):
-    claims = make_claims()
-    claims_analyze(claim_ids=[c.pk for c in claims])
-    original, repeat, conflict = (Claim.objects.get(text=text) for text in GROUPS[0])
-    mine = set(Flag.objects.filter(claim_a_id=original.pk).values_list("kind", "claim_b_id"))
-    assert {(FlagKind.REPEAT, repeat.pk), (FlagKind.CONFLICT, conflict.pk)} <= mine
-    before = flag_rows()
-
-    # Ranking brings nothing up for the claim analysed again (a crowded index, another
-    # moment): the pairs its flags name are decided again all the same, and still hold.
-    monkeypatch.setattr(
-        "claims.analysis.pipeline.rank_many",
-        lambda queries, k: {key: [] for key, _features, _exclude in queries},
-    )
-    claim_analyze(claim_id=original.pk)
-    assert flag_rows() == before
-
-    # A text that changes does withdraw the open flags it no longer supports.
-    Claim.objects.filter(pk=conflict.pk).update(
-        text="Ferries no longer stop at the Solvang pier in winter."
-    )
-    claim_analyze(claim_id=original.pk)
-    assert set(Flag.objects.filter(claim_a_id=original.pk).values_list("kind", "claim_b_id")) == (
-        mine - {(FlagKind.CONFLICT, conflict.pk)}
-    )
-    assert Flag.objects.filter(status=FlagStatus.OPEN).count() == len(before) - 1
