@@ -123,11 +123,12 @@ def _stand_ins(
     other claim holds: the likely spellings of a misspelt word."""
     # The analysed claim is indexed itself: its own terms count once for it.
     own = int(exclude_id is not None and mirror.holds(exclude_id))
+    lonely = [t for t in seen if known.get(t, 0) - own <= 0 and typos.eligible(t)]
+    lonely.sort(key=lambda t: (-len(t), t))
     found: dict[str, int] = {}
-    for term in seen:
-        if known.get(term, 0) - own <= 0:
-            for variant in typos.variants(term, mirror.doc_freq, set(seen)):
-                found.setdefault(variant, mirror.doc_freq(variant))
+    for term in lonely[: typos.MAX_EXPANDED]:
+        for variant in typos.variants(term, mirror.known_terms, set(seen)):
+            found.setdefault(variant, mirror.doc_freq(variant))
     return found
 
 

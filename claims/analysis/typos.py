@@ -26,6 +26,9 @@ WEIGHT = 0.8
 # At most this many stand-ins per term, the most frequent first: a misspelling is far more
 # often of a common word than of a rare one.
 MAX_VARIANTS = 3
+# At most this many terms of one query are expanded, the longest first (a long word carries
+# more and is misspelt more often): each costs a few hundred strings to build and look up.
+MAX_EXPANDED = 3
 
 _LETTERS = string.ascii_lowercase
 _WORD = re.compile(r"[A-Za-z]{3,}")
@@ -47,12 +50,15 @@ def one_edit(term: str) -> set[str]:
     return found
 
 
-def variants(term: str, doc_freq: Callable[[str], int], exclude: set[str]) -> list[str]:
-    """The index terms one edit away from ``term`` (``doc_freq`` > 0), most frequent first,
-    at most ``MAX_VARIANTS``; ``exclude`` (the query's own terms) left out."""
+def variants(
+    term: str, known: Callable[[set[str]], dict[str, int]], exclude: set[str]
+) -> list[str]:
+    """The index terms one edit away from ``term``, most frequent first, at most
+    ``MAX_VARIANTS``; ``exclude`` (the query's own terms) left out. ``known`` gives those of
+    a set of strings the index holds, with their document frequencies."""
     if not eligible(term):
         return []
-    found = [(n, v) for v in one_edit(term) if v not in exclude and (n := doc_freq(v)) > 0]
+    found = [(n, v) for v, n in known(one_edit(term) - exclude).items() if n > 0]
     found.sort(key=lambda item: (-item[0], item[1]))
     return [v for _, v in found[:MAX_VARIANTS]]
 

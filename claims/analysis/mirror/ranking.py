@@ -16,6 +16,14 @@ from .arrays import _Held, _keyed, _lookup
 class Ranking(_Held):
     """The mirror's ranking methods."""
 
+    def known_terms(self, terms: set[str]) -> dict[str, int]:
+        """Those of ``terms`` some indexed claim holds, with their document frequencies
+        (the set is matched against the vocabulary at once, not probed term by term)."""
+        s = self._state
+        with self._lock:
+            found = terms & s.vocab.keys()
+            return {t: n for t in found if (n := len(s.ids[s.vocab[t]])) > 0}
+
     def holds(self, claim_id: int) -> bool:
         """Whether the claim is indexed here."""
         with self._lock:
