@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -352,7 +353,10 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
         created.append(claim.pk)
         claim.refresh_from_db()
         assert claim.analysis_state == AnalysisState.PENDING
-    assert max(save_times) < REFUSED_BUDGET_S, save_times
+    # The refused publish is the typical save's cost; on a loaded machine a save's own writes
+    # can take a while too, so only a hang (beyond the socket timeouts) fails the slowest.
+    assert statistics.median(save_times) < REFUSED_BUDGET_S, save_times
+    assert max(save_times) < HUNG_BUDGET_S, save_times
 
     # Back up, empty: the backlog and the killed worker's message are gone for good, so only
     # the sweep can bring those claims back. A fresh worker runs it as beat would send it.
