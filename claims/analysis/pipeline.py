@@ -111,7 +111,7 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
 
 def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> int:
     """Analyse a backlog of claims; returns how many were analysed (gone and merged ones
-    are not). The flags are those analysing them one at a time, in this order, would leave."""
+    are not). The flags are those analysing them one at a time would leave, in any order."""
     ids = list(dict.fromkeys(claim_ids))
     done = 0
     # Outside a transaction only: a SET inside one would outlive a rollback's intent.
