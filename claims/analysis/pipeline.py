@@ -2,7 +2,7 @@
 
 One code path for one claim (the Celery task) and for a backlog (the batch task, a
 re-analysis after an engine change): a single claim is a batch of one. Per batch, whatever
-the size: one read of the claims, one index write, one replay of the index feed (ranking
+the size: one read of the claims (with the partners their flags name), one index write, one replay of the index feed (ranking
 itself runs in memory), one read of the survivors' texts, ratings and stored analyses, and
 one statement (or, when a flag already mentions a claim, one transaction) for flags, stored
 analyses and the analysed mark.
