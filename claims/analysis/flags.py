@@ -22,38 +22,27 @@ from .stats import StoredRow
 # (claim_a, claim_b, kind) with claim_a < claim_b: one flag row (a database constraint).
 Key = tuple[int, int, str]
 Found = dict[Key, dict[str, object]]
-
-
-def _deciders(order: list[int], found: dict[int, Found], existing: Iterable[Key]) -> dict[Key, int]:
-    """Which analysed claim has the last word on each pair.
-
-    Analysing claims one after the other, the later claim's analysis of a pair is what stays
-    (it upserts the pair or withdraws it), so a batch gives each pair to the later of its
-    two claims in the batch's order: the batch leaves the same flags as one claim at a time.
-    """
-    position = {claim_id: i for i, claim_id in enumerate(order)}
-    keys = {key for claim_found in found.values() for key in claim_found} | set(existing)
-    deciders: dict[Key, int] = {}
-    for key in keys:
-        mine = [c for c in key[:2] if c in position]
-        if mine:
-            deciders[key] = max(mine, key=position.__getitem__)
-    return deciders
+# (claim_a, claim_b) with claim_a < claim_b.
+Pair = tuple[int, int]
 
 
 def flags_store(
     *,
     order: list[int],
-    found: dict[int, Found],
+    found: Found,
+    classified: Iterable[Pair] = (),
     analyses: Sequence[StoredRow] = (),
     read_back: bool = True,
 ) -> dict[int, list[Flag]]:
     """Bring the flags of the analysed claims (``order``) in line with what was found, keep
     their ``analyses`` and mark them analysed, in one transaction.
 
-    ``found[c]`` is what the analysis of claim ``c`` found. Open flags the analysis no longer
-    supports (a text changed) are withdrawn; decided ones stay as the record of an editor's
-    decision, and a dismissed pair comes back only when one of its texts changed.
+    ``found`` is every flag the batch's pairs carry (a pair is decided the same whichever of
+    its claims brought it up, so the batch stores the union); ``classified`` are the pairs
+    decided. An open flag is withdrawn only when its pair was decided again and no longer
+    carries it (a text changed): a flag one claim's ranking did not bring up stays, since
+    the other side found it. Decided flags stay as the record of an editor's decision, and a
+    dismissed pair comes back only when one of its texts changed.
     Returns the flags each analysed claim has now; with ``read_back=False`` (a backlog,
     which only counts the claims) new flags may be left out of the lists.
     """
@@ -66,7 +55,7 @@ def flags_store(
             return _by_claim(order, stored)
     with transaction.atomic():
         commit_without_waiting()
-        flags = _store(order, found)
+        flags = _store(order, found, set(classified))
         analyses_store(list(analyses))
         _mark_analysed(order)
     return flags
@@ -89,7 +78,7 @@ def _by_claim(order: list[int], kept: dict[Key, Flag]) -> dict[int, list[Flag]]:
     return by_claim
 
 
-def _store(order: list[int], found: dict[int, Found]) -> dict[int, list[Flag]]:
+def _store(order: list[int], wanted: Found, classified: set[Pair]) -> dict[int, list[Flag]]:
     # Locked in one order everywhere, so two workers storing overlapping batches queue up
     # rather than deadlock.
     existing = {
@@ -98,9 +87,10 @@ def _store(order: list[int], found: dict[int, Found]) -> dict[int, list[Flag]]:
         .filter(Q(claim_a_id__in=order) | Q(claim_b_id__in=order))
         .order_by("pk")
     }
-    wanted = _wanted(order, found, existing)
     stale = [
-        f.pk for key, f in existing.items() if key not in wanted and f.status == FlagStatus.OPEN
+        f.pk
+        for key, f in existing.items()
+        if key not in wanted and key[:2] in classified and f.status == FlagStatus.OPEN
     ]
     if stale:
         Flag.objects.filter(pk__in=stale).delete()
@@ -128,23 +118,13 @@ def _store(order: list[int], found: dict[int, Found]) -> dict[int, list[Flag]]:
     return _by_claim(order, kept)
 
 
-def _wanted(order: list[int], found: dict[int, Found], existing: Iterable[Key]) -> Found:
-    wanted: Found = {}
-    for key, decider in _deciders(order, found, existing).items():
-        values = found.get(decider, {}).get(key)
-        if values is not None:
-            wanted[key] = values
-    return wanted
-
-
 def _store_fresh(
-    order: list[int], found: dict[int, Found], analyses: list[StoredRow], *, read_back: bool
+    order: list[int], wanted: Found, analyses: list[StoredRow], *, read_back: bool
 ) -> dict[Key, Flag] | None:
     """Insert the flags of claims no flag mentions yet, with their history rows, and mark the
     claims analysed: one statement, its own transaction. None when a flag mentions one of
     them (nothing is written) or another worker flagged a pair meanwhile; the careful path
     then compares and upserts."""
-    wanted = _wanted(order, found, ())
     rows = [
         (a, b, kind, v["score"], v["method"], _json(v["reasons"]), _json(v["details"]),
          v["text_key"])

@@ -2,7 +2,7 @@
 
 One code path for one claim (the Celery task) and for a backlog (the batch task, a
 re-analysis after an engine change): a single claim is a batch of one. Per batch, whatever
-the size: one read of the claims, one index write, one replay of the index feed (ranking
+the size: one read of the claims (with the partners their flags name), one index write, one replay of the index feed (ranking
 itself runs in memory), one read of the survivors' texts, ratings and stored analyses, and
 one statement (or, when a flag already mentions a claim, one transaction) for flags, stored
 analyses and the analysed mark.
@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -22,14 +23,27 @@ from django.utils import timezone
 from claimdesk.celery import in_worker
 from claims import engine
 from claims.engine import semantic
-from claims.models import AnalysisState, Claim, ClaimAnalysis, ClaimStatus, Flag, FlagKind
-from claims.semantic_index import claim_embed, embedding_vector, semantic_candidates
+from claims.models import (
+    AnalysisState,
+    Claim,
+    ClaimAnalysis,
+    ClaimEmbedding,
+    ClaimStatus,
+    Flag,
+    FlagKind,
+)
+from claims.semantic_index import (
+    claim_embed,
+    embedding_text_hash,
+    embedding_vector,
+    semantic_candidates,
+)
 
 # The one arrow from claims up to reviews: opposite published verdicts are conflicts, and the
 # candidates' ratings come in the same single query as their texts (see published_rating_sql).
 from reviews.selectors import published_rating_sql
 
-from .flags import Found, flags_store
+from .flags import Found, Pair, flags_store
 from .index import claims_unindex, index_write, postings_of
 from .mirror import loaded_mirror
 from .retrieval import CANDIDATES, claim_candidates, flaggable, rank_many
@@ -52,10 +66,17 @@ BATCH_SIZE = 500
 
 # Written out rather than built by the ORM: run for every analysis, they are prepared once
 # per connection (``sql.fetch``). Only table names are formatted in.
-_READ_SQL = "SELECT id, text, status FROM {claim} WHERE {where}"
-# The candidates' texts, each one's published rating and stored analysis.
+# The claims, and (rows without a text) the partners any flag already pairs them with: those
+# pairs are classified again with the claim's analysis whatever the ranking says, so a flag
+# found from the partner's side is never withdrawn for want of being looked at.
+_READ_SQL = """
+    SELECT id, text, status, NULL FROM {claim} WHERE {where}
+    UNION ALL SELECT claim_a_id, NULL, NULL, claim_b_id FROM {flag} WHERE {where_a}
+    UNION ALL SELECT claim_b_id, NULL, NULL, claim_a_id FROM {flag} WHERE {where_b}
+"""
+# The candidates' texts and states, each one's published rating and stored analysis.
 _CANDIDATES_SQL = """
-    SELECT c.id, c.text, {rating}, a.text_key, a.engine_version, a.data
+    SELECT c.id, c.text, c.status, {rating}, a.text_key, a.engine_version, a.data
     FROM {claim} c LEFT JOIN {stored} a ON a.claim_id = c.id WHERE {where}
 """
 
@@ -97,7 +118,7 @@ def claim_analyze(*, claim_id: int) -> list[Flag] | None:
 
 def claims_analyze(*, claim_ids: Iterable[int], batch_size: int = BATCH_SIZE) -> int:
     """Analyse a backlog of claims; returns how many were analysed (gone and merged ones
-    are not). The flags are those analysing them one at a time, in this order, would leave."""
+    are not). The flags are those analysing them one at a time would leave, in any order."""
     ids = list(dict.fromkeys(claim_ids))
     done = 0
     # Outside a transaction only: a SET inside one would outlive a rollback's intent.
@@ -120,10 +141,27 @@ def _session_commits(*, wait: bool) -> None:
         cursor.execute("RESET synchronous_commit" if wait else "SET synchronous_commit TO OFF")
 
 
+def _read(ids: list[int]) -> tuple[list[tuple[int, str, str]], dict[int, set[int]]]:
+    """The claims (id, text, status) and, per claim, the partners its flags pair it with."""
+    where, params = any_of("id", ids)
+    where_a, params_a = any_of("claim_a_id", ids)
+    where_b, params_b = any_of("claim_b_id", ids)
+    sql = _READ_SQL.format(
+        claim=_table(Claim), flag=_table(Flag), where=where, where_a=where_a, where_b=where_b
+    )
+    claims: list[tuple[int, str, str]] = []
+    partners: dict[int, set[int]] = {}
+    for pk, text, status, partner in fetch(sql, [*params, *params_a, *params_b]):
+        if partner is None:
+            claims.append((pk, text, status))
+        else:
+            partners.setdefault(pk, set()).add(partner)
+    return claims, partners
+
+
 def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
     with stage("read"):
-        where, params = any_of("id", ids)
-        rows = fetch(_READ_SQL.format(claim=_table(Claim), where=where), params)
+        rows, partners = _read(ids)
         merged = [pk for pk, _, status in rows if status == ClaimStatus.MERGED]
         if merged:
             claims_unindex(claim_ids=merged)
@@ -147,16 +185,19 @@ def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
         candidates = flaggable({pk: features[pk] for pk in order}, ranked, limits)
     # The semantic tier adds neighbours in meaning that share too few words to be ranked.
     with stage("semantic"):
-        similarities = {pk: _semantic_neighbours(pk, texts[pk]) for pk in order}
+        vectors: dict[int, Any] = {}
+        neighbours = {pk: _semantic_neighbours(pk, texts[pk], vectors) for pk in order}
     for pk in order:
         listed = set(candidates[pk])
-        candidates[pk] += [cid for cid in similarities[pk] if cid not in listed]
+        extra = [*neighbours[pk], *sorted(partners.get(pk, ()))]
+        candidates[pk] += [cid for cid in dict.fromkeys(extra) if cid not in listed]
     involved = {cid for cids in candidates.values() for cid in cids}
     # The candidates' texts and every published rating involved, in one query.
     others: dict[int, str] = {}
     ratings: dict[int, str] = {}
     known: dict[int, engine.ClaimFeatures] = dict(features)
     refreshed: list[StoredRow] = []
+    retired: set[int] = set()
     with stage("candidates"):
         if involved:
             where, params = any_of("c.id", sorted(involved | set(order)))
@@ -164,8 +205,14 @@ def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
             sql = _CANDIDATES_SQL.format(
                 claim=_table(Claim), rating=rating_sql, stored=_table(ClaimAnalysis), where=where
             )
-            rows = fetch(sql, [*rating_params, *params])
-            for pk, text, rating, key, version, data in rows:
+            for pk, text, status, rating, key, version, data in fetch(
+                sql, [*rating_params, *params]
+            ):
+                if status == ClaimStatus.MERGED and pk not in texts:
+                    # Only a flag still names it: its open flags go (its canonical claim
+                    # stands for it), as when it was merged.
+                    retired.add(pk)
+                    continue
                 others[pk] = text
                 if rating:
                     ratings[pk] = rating
@@ -177,78 +224,75 @@ def _analyze_batch(ids: list[int], *, read_back: bool) -> dict[int, list[Flag]]:
                         found_features = features_of(pk, text)
                         refreshed.append(stored_row(pk, text, found_features))
                     known[pk] = found_features
-    gone = involved - set(others)
+    gone = involved - set(others) - retired
     if gone and (mirror := loaded_mirror()) is not None:
         mirror.forget(gone)
     others.update(texts)
+    with stage("semantic"):
+        cosines = _pair_cosines(order, candidates, others, vectors)
+    found: Found = {}
+    classified: set[Pair] = set()
     with stage("classify"):
-        found = {
-            pk: _findings(
-                pk,
-                features[pk],
-                texts[pk],
-                candidates[pk],
-                others,
-                known,
-                similarities[pk],
-                ratings,
-                limits,
-            )
-            for pk in order
-        }
+        for pk in order:
+            for other_id in candidates[pk]:
+                pair = (min(pk, other_id), max(pk, other_id))
+                if other_id in retired:
+                    classified.add(pair)
+                elif pair not in classified and other_id in others:
+                    # Each pair once, the same whichever of its claims brought it up: a
+                    # function of the two texts (and ratings), never of the order.
+                    classified.add(pair)
+                    found.update(
+                        _pair_findings(pair, others, known, cosines.get(pair), ratings, limits)
+                    )
     analyses = [stored_row(pk, texts[pk], features[pk]) for pk in order] + refreshed
     with stage("flags"):
-        return flags_store(order=order, found=found, analyses=analyses, read_back=read_back)
+        return flags_store(
+            order=order,
+            found=found,
+            classified=classified,
+            analyses=analyses,
+            read_back=read_back,
+        )
 
 
-def _findings(
-    claim_id: int,
-    features: engine.ClaimFeatures,
-    text: str,
-    candidates: list[int],
+def _pair_findings(
+    pair: Pair,
     texts: dict[int, str],
     known: dict[int, engine.ClaimFeatures],
-    similarities: dict[int, float],
+    similarity: float | None,
     ratings: dict[int, str],
     limits: engine.Thresholds,
 ) -> Found:
     found: Found = {}
-    for other_id in candidates:
-        other_text = texts.get(other_id)
-        if other_text is None:
-            continue  # deleted since it was ranked
-        other = known.get(other_id)
-        if other is None:
-            other = features_of(other_id, other_text)
-        # Compared in the pair's stored order (older claim first), so the reasons read the
-        # same whichever of the two claims was analysed last.
-        first, second = (features, other) if claim_id < other_id else (other, features)
-        result, method = pair_compare(
-            first, second, similarity=similarities.get(other_id), thresholds=limits
-        )
-        pair = (min(claim_id, other_id), max(claim_id, other_id))
-        key_text = text_key(*(text if pk == claim_id else other_text for pk in pair))
-        if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
-            found[(*pair, result.label)] = {
-                "score": round(result.score, 4),
-                "method": method,
-                "reasons": list(result.reasons),
-                "details": result.details,
-                "text_key": key_text,
-            }
-        older, newer = ratings.get(pair[0]), ratings.get(pair[1])
-        if result.label == FlagKind.REPEAT and older and newer and older != newer:
-            found[(*pair, FlagKind.CONFLICT)] = {
-                "score": round(result.score, 4),
-                "method": "verdict",
-                "reasons": [
-                    *result.reasons,
-                    f"The claims repeat each other but their published ratings differ: "
-                    f"{older} vs {newer}.",
-                ],
-                "details": result.details,
-                "text_key": key_text,
-            }
+    first_id, second_id = pair
+    first = known.get(first_id) or features_of(first_id, texts[first_id])
+    second = known.get(second_id) or features_of(second_id, texts[second_id])
+    # Compared in the pair's stored order (older claim first), so the reasons read the same
+    # whichever of the two claims was analysed last.
+    result, method = pair_compare(first, second, similarity=similarity, thresholds=limits)
+    key_text = text_key(texts[first_id], texts[second_id])
+    if result.label in (FlagKind.REPEAT, FlagKind.CONFLICT):
+        found[(*pair, result.label)] = {
+            "score": round(result.score, 4),
+            "method": method,
+            "reasons": list(result.reasons),
+            "details": result.details,
+            "text_key": key_text,
+        }
+    older, newer = ratings.get(first_id), ratings.get(second_id)
+    if result.label == FlagKind.REPEAT and older and newer and older != newer:
+        found[(*pair, FlagKind.CONFLICT)] = {
+            "score": round(result.score, 4),
+            "method": "verdict",
+            "reasons": [
+                *result.reasons,
+                f"The claims repeat each other but their published ratings differ: "
+                f"{older} vs {newer}.",
+            ],
+            "details": result.details,
+            "text_key": key_text,
+        }
     return found
 
 
@@ -279,19 +323,58 @@ def semantic_enabled() -> bool:
     return mode == "on" or in_worker()
 
 
-def _semantic_neighbours(claim_id: int, text: str) -> dict[int, float]:
+def _semantic_neighbours(claim_id: int, text: str, vectors: dict[int, Any]) -> list[int]:
+    """The claim's neighbours in meaning (candidates only: how a pair is decided never
+    depends on which side found it); its vector is kept in ``vectors``."""
     if not semantic_enabled():
-        return {}
+        return []
     embedding = claim_embed(claim=Claim(pk=claim_id, text=text))
     if embedding is None:
-        return {}
-    return {
-        other_id: cosine
+        return []
+    vectors[claim_id] = embedding_vector(embedding)
+    return [
+        other_id
         for other_id, cosine in semantic_candidates(
-            vector=embedding_vector(embedding), exclude_id=claim_id, k=CANDIDATES
+            vector=vectors[claim_id], exclude_id=claim_id, k=CANDIDATES
         )
         if cosine >= SEMANTIC_NEIGHBOUR_MIN
-    }
+    ]
+
+
+def _pair_cosines(
+    order: list[int],
+    candidates: dict[int, list[int]],
+    texts: dict[int, str],
+    vectors: dict[int, Any],
+) -> dict[Pair, float]:
+    """Every candidate pair's embedding cosine, when both claims have a current vector and
+    it reaches ``SEMANTIC_NEIGHBOUR_MIN``.
+
+    Computed from the pair's two vectors, not read off one side's neighbour list: a pair
+    is then given the same similarity whichever of its claims is analysed, and so the same
+    decision (with neighbour lists, the side whose list held the other got the cosine and
+    the other side none).
+    """
+    if not vectors:
+        return {}
+    wanted = {cid for pk in order for cid in candidates[pk] if cid not in vectors}
+    stored = ClaimEmbedding.objects.filter(
+        claim_id__in=sorted(wanted), model_name=semantic.MODEL_NAME
+    ).only("claim_id", "text_hash", "dimensions", "vector")
+    for embedding in stored:
+        text = texts.get(embedding.claim_id)
+        # A vector of an older text is not this claim's any more.
+        if text is not None and embedding.text_hash == embedding_text_hash(text):
+            vectors[embedding.claim_id] = embedding_vector(embedding)
+    cosines: dict[Pair, float] = {}
+    for pk in order:
+        for cid in candidates[pk]:
+            a, b = min(pk, cid), max(pk, cid)
+            if a in vectors and b in vectors:
+                cosine = semantic.cosine(vectors[a], vectors[b])
+                if cosine >= SEMANTIC_NEIGHBOUR_MIN:
+                    cosines[(a, b)] = cosine
+    return cosines
 
 
 def pair_compare(
@@ -321,12 +404,19 @@ def pair_similarities(pairs: list[tuple[str, str]]) -> list[float]:
 
 
 def claim_ranking(
-    *, text: str, exclude_id: int | None, k: int, semantic_tier: bool
+    *,
+    text: str,
+    exclude_id: int | None,
+    k: int,
+    semantic_tier: bool,
+    typo_tolerant: bool = True,
 ) -> list[tuple[int, float]]:
     """The pool ranked for a text, best first: BM25 over the index, fused with the nearest
     embeddings when ``semantic_tier`` (what ``evaluate_repeats`` measures)."""
     features = engine.analyze(text)
-    lexical = claim_candidates(features=features, exclude_id=exclude_id, k=k)
+    lexical = claim_candidates(
+        features=features, exclude_id=exclude_id, k=k, typo_tolerant=typo_tolerant
+    )
     if not semantic_tier:
         return lexical
     vector = semantic.encode([text])[0]

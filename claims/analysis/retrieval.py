@@ -11,7 +11,7 @@ replay.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,6 +26,7 @@ from claims.engine.compare import (
 )
 from claims.engine.retrieval import query_weights
 
+from . import typos
 from .mirror import Mirror, Posting, index_mirror, loaded_mirror
 from .stats import TERM_LENGTH, DatabaseStats
 from .timing import stage
@@ -64,6 +65,8 @@ class _QueryTerms:
     exclude_id: int
     # The query's statistics (its terms' frequencies) for the exact order.
     stats: DatabaseStats
+    # Each term's BM25 weight, stand-ins for misspelt terms (``typos``) included.
+    weights: dict[str, float]
     # (term, weight) of the selective terms, those the first pass reads postings for.
     selective: list[tuple[str, float]]
 
@@ -74,15 +77,23 @@ def _query_terms(
     exclude_id: int | None,
     mirror: Mirror,
     avg_len: float,
+    typo_tolerant: bool,
 ) -> _QueryTerms | None:
     seen: dict[str, str] = {}
     for term in features.terms:
         seen.setdefault(term[:TERM_LENGTH], term)
     known = {t: n for t in seen if (n := mirror.doc_freq(t)) > 0}
-    if not known:
+    stand_ins = _stand_ins(seen, known, exclude_id, mirror) if typo_tolerant else {}
+    if not known and not stand_ins:
         return None
-    stats = DatabaseStats(n_docs=mirror.n_docs, avg_len=avg_len, freqs=known)
+    stats = DatabaseStats(n_docs=mirror.n_docs, avg_len=avg_len, freqs=known | stand_ins)
     weights = query_weights(features, stats)
+    if stand_ins:
+        guessed = replace(features, terms=tuple(stand_ins), subject_stems=frozenset())
+        for term, weight in query_weights(guessed, stats).items():
+            weights.setdefault(term, typos.WEIGHT * weight)
+        seen.update({term: term for term in stand_ins})
+        known = known | stand_ins
     limit = min(RETRIEVAL_DF_CAP, max(50, int(stats.n_docs * COMMON_TERM_SHARE)))
     selective: set[str] = set()
     scanned = 0
@@ -100,17 +111,38 @@ def _query_terms(
         features=features,
         exclude_id=exclude_id if exclude_id is not None else -1,
         stats=stats,
+        weights=weights,
         selective=[(t, weights.get(seen[t], 0.0)) for t in sorted(selective)],
     )
 
 
+def _stand_ins(
+    seen: dict[str, str], known: dict[str, int], exclude_id: int | None, mirror: Mirror
+) -> dict[str, int]:
+    """Index terms (with their frequencies) one edit away from the query's terms that no
+    other claim holds: the likely spellings of a misspelt word."""
+    # The analysed claim is indexed itself: its own terms count once for it.
+    own = int(exclude_id is not None and mirror.holds(exclude_id))
+    lonely = [t for t in seen if known.get(t, 0) - own <= 0 and typos.eligible(t)]
+    lonely.sort(key=lambda t: (-len(t), t))
+    found: dict[str, int] = {}
+    for term in lonely[: typos.MAX_EXPANDED]:
+        for variant in typos.variants(term, mirror.known_terms, set(seen)):
+            found.setdefault(variant, mirror.doc_freq(variant))
+    return found
+
+
 def rank_many(
-    queries: Iterable[tuple[int, engine.ClaimFeatures, int | None]], *, k: int
+    queries: Iterable[tuple[int, engine.ClaimFeatures, int | None]],
+    *,
+    k: int,
+    typo_tolerant: bool = True,
 ) -> dict[int, list[tuple[int, float]]]:
     """The ``k`` best indexed claims for each query (key, features, claim to leave out).
 
     Keys are the caller's (claim ids, or any distinct integers); every key gets a list,
-    best first, possibly empty.
+    best first, possibly empty. ``typo_tolerant``: a query term no other claim holds is
+    stood in for by the index terms one edit away (``typos``).
     """
     items = list(queries)
     ranked: dict[int, list[tuple[int, float]]] = {key: [] for key, _, _ in items}
@@ -124,7 +156,8 @@ def rank_many(
         prepared = [
             q
             for key, features, exclude in items
-            if (q := _query_terms(key, features, exclude, mirror, avg_len)) is not None
+            if (q := _query_terms(key, features, exclude, mirror, avg_len, typo_tolerant))
+            is not None
         ]
         shortlists = {
             q.key: mirror.top(
@@ -139,7 +172,7 @@ def rank_many(
     with stage("rank.exact"):
         best = mirror.rerank_many(
             [shortlists[q.key] for q in prepared],
-            [query_weights(q.features, q.stats) for q in prepared],
+            [q.weights for q in prepared],
             avg_len=avg_len,
             k=k,
         )
@@ -240,14 +273,18 @@ def postings_for(claim_ids: Iterable[int]) -> dict[int, Posting]:
 
 
 def claim_candidates(
-    *, features: engine.ClaimFeatures, exclude_id: int | None, k: int = CANDIDATES
+    *,
+    features: engine.ClaimFeatures,
+    exclude_id: int | None,
+    k: int = CANDIDATES,
+    typo_tolerant: bool = True,
 ) -> list[tuple[int, float]]:
     """The ``k`` indexed claims most similar to ``features`` (BM25), best first.
 
     ``features`` need not belong to a claim (evaluation queries); ``exclude_id`` leaves the
     analysed claim itself out.
     """
-    return rank_many([(0, features, exclude_id)], k=k)[0]
+    return rank_many([(0, features, exclude_id)], k=k, typo_tolerant=typo_tolerant)[0]
 
 
 def could_flag(features: engine.ClaimFeatures, posting: Posting, limits: engine.Thresholds) -> bool:

@@ -5,6 +5,11 @@ The end-to-end test starts its own ``redis-server`` on a free port (never the ma
 one) and real Celery workers against it and the PostgreSQL test database (``tests/faults.py``).
 It needs the ``redis-server`` binary and DATABASE_URL pointing at PostgreSQL; elsewhere it is
 skipped with a message, and in CI (``CI`` set) it fails instead. The other tests run anywhere.
+
+It saves 54 claims; ``FAULT_TEST_CLAIMS=1000`` runs the same scenario on about a thousand (the
+large variant, minutes on a busy machine). Either way, analysing every claim again afterwards
+must change no flag: what a killed worker, a lost backlog and batches leave is what a clean
+analysis of the same texts leaves.
 """
 
 from __future__ import annotations
@@ -12,7 +17,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import os
 import signal
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -26,7 +33,7 @@ from claims import engine
 from claims.analysis import claims_needing_analysis, thresholds
 from claims.models import AnalysisState, Claim, Flag, FlagKind
 from claims.services import claim_create
-from claims.tasks import analyze_claim, analyze_claims, sweep_analysis
+from claims.tasks import SWEEP_BATCH, analyze_claim, analyze_claims, sweep_analysis
 from tests.faults import STALE_AFTER_S, free_port, states, use_broker, wait_for
 
 log = logging.getLogger(__name__)
@@ -34,10 +41,17 @@ log = logging.getLogger(__name__)
 # settings' socket timeouts (2 s) bound a broker that accepts connections but never answers.
 REFUSED_BUDGET_S = 1.0
 HUNG_BUDGET_S = 3.0
+# Claims the end-to-end test saves (rounded to groups of three).
+FAULT_TEST_CLAIMS = int(os.environ.get("FAULT_TEST_CLAIMS", "54"))
+# Deadlines for the workers, generous on purpose: on a loaded machine a worker needs a while
+# to start (and load the semantic model), and a deadline only bounds a failure's wait.
+START_DEADLINE_S = 600.0
+PER_CLAIM_DEADLINE_S = 2.0
 
 
-def designed_claims() -> list[list[str]]:
-    """Groups of three: a claim, a reworded repeat of it, and one with another figure."""
+def designed_claims(count: int = FAULT_TEST_CLAIMS) -> list[list[str]]:
+    """Groups of three: a claim, a reworded repeat of it, and one with another figure; the
+    first 18 ports have names, more get made-up ones."""
     places = [
         "Valmora",
         "Kestrel Bay",
@@ -58,9 +72,15 @@ def designed_claims() -> list[list[str]]:
         "Glenrock",
         "Ivanport",
     ]
+    syllables = ("ka", "ro", "vel", "tin", "mar", "sud", "bel", "quo", "zan", "dre")
+    while len(places) < max(1, count // 3):
+        n = len(places)
+        places.append(
+            "".join(syllables[(n // 10**d) % 10] for d in range(4)).capitalize() + "haven"
+        )
     groups = []
-    for i, place in enumerate(places):
-        volume, year = 2 + i * 0.7, 2000 + i
+    for i, place in enumerate(places[: max(1, count // 3)]):
+        volume, year = 2 + i * 0.7, 2000 + i % 25
         groups.append(
             [
                 f"The port of {place} handled {volume:.1f} million containers in {year}.",
@@ -83,6 +103,14 @@ def expected_flags(claims: list[Claim]) -> set[tuple[int, int, str]]:
     return found
 
 
+def flag_rows() -> list[tuple[object, ...]]:
+    return list(
+        Flag.objects.order_by("pk").values_list(
+            "pk", "claim_a_id", "claim_b_id", "kind", "score", "method", "reasons", "status"
+        )
+    )
+
+
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, private_redis, workers):
@@ -91,13 +119,15 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
     created = []
 
     # Saved while the broker is up but no worker runs yet, so a backlog waits in the queue.
-    before = [text for group in groups for text in group[:2]] + [g[2] for g in groups[:12]]
+    cut = len(groups) * 2 // 3
+    before = [text for group in groups for text in group[:2]] + [g[2] for g in groups[:cut]]
     created += [claim_create(actor=editor, text=text).pk for text in before]
+    deadline = START_DEADLINE_S + PER_CLAIM_DEADLINE_S * len(groups) * 3
 
     worker = workers.start()
     wait_for(
         lambda: states(created)[AnalysisState.DONE] >= 5,
-        60,
+        START_DEADLINE_S,
         lambda: f"the first worker analysed too few claims: {dict(states(created))}",
         workers,
     )
@@ -119,7 +149,7 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
 
     # The broker goes away (with every queued and unacknowledged message: it keeps nothing).
     server.stop()
-    during = [g[2] for g in groups[12:]]
+    during = [g[2] for g in groups[cut:]]
     save_times = []
     for text in during:
         started = time.monotonic()
@@ -128,7 +158,10 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
         created.append(claim.pk)
         claim.refresh_from_db()
         assert claim.analysis_state == AnalysisState.PENDING
-    assert max(save_times) < REFUSED_BUDGET_S, save_times
+    # The refused publish is the typical save's cost; on a loaded machine a save's own writes
+    # can take a while too, so only a hang (beyond the socket timeouts) fails the slowest.
+    assert statistics.median(save_times) < REFUSED_BUDGET_S, save_times
+    assert max(save_times) < HUNG_BUDGET_S, save_times
 
     # Back up, empty: the backlog and the killed worker's message are gone for good, so only
     # the sweep can bring those claims back. A fresh worker runs it as beat would send it.
@@ -144,10 +177,11 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
     swept_at = time.monotonic()
     wait_for(
         lambda: states(created) == Counter({AnalysisState.DONE: len(created)}),
-        60,
+        deadline,
         lambda: f"claims are still not all analysed: {dict(states(created))}",
         workers,
     )
+    all_done_s = time.monotonic() - swept_at
 
     log.info(
         "fault run: %d claims, %d pending when the worker was killed, %d saved with the broker "
@@ -156,7 +190,7 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
         left_pending,
         len(during),
         max(save_times),
-        time.monotonic() - swept_at,
+        all_done_s,
     )
     claims = list(Claim.objects.filter(pk__in=created))
     assert sorted(c.pk for c in claims) == sorted(created), "a claim was lost"
@@ -170,6 +204,23 @@ def test_killed_worker_and_broker_outage_leave_no_claim_unanalysed(editor, priva
     assert set(rows) == expected
     assert len(rows) == len(expected)
     assert all(n == 1 for n in by_pair.values())
+
+    # Analysing every claim again (as after an engine upgrade: pending, in the sweep's
+    # batches, by the workers) changes no flag, nor adds a history row.
+    before_again, history = flag_rows(), Flag.history.count()
+    Claim.objects.filter(pk__in=created).update(
+        analysis_state=AnalysisState.PENDING, analysis_requested_at=timezone.now()
+    )
+    for start in range(0, len(created), SWEEP_BATCH):
+        analyze_claims.delay(created[start : start + SWEEP_BATCH])
+    wait_for(
+        lambda: states(created) == Counter({AnalysisState.DONE: len(created)}),
+        deadline,
+        lambda: f"claims are not all analysed again: {dict(states(created))}",
+        workers,
+    )
+    assert flag_rows() == before_again
+    assert Flag.history.count() == history
 
 
 @pytest.fixture

@@ -16,6 +16,19 @@ from .arrays import _Held, _keyed, _lookup
 class Ranking(_Held):
     """The mirror's ranking methods."""
 
+    def known_terms(self, terms: set[str]) -> dict[str, int]:
+        """Those of ``terms`` some indexed claim holds, with their document frequencies
+        (the set is matched against the vocabulary at once, not probed term by term)."""
+        s = self._state
+        with self._lock:
+            found = terms & s.vocab.keys()
+            return {t: n for t in found if (n := len(s.ids[s.vocab[t]])) > 0}
+
+    def holds(self, claim_id: int) -> bool:
+        """Whether the claim is indexed here."""
+        with self._lock:
+            return next(self._state.located([claim_id]), None) is not None
+
     def top(
         self, selective: list[tuple[str, float]], *, exclude: int, limit: int, avg_len: float
     ) -> list[int]:

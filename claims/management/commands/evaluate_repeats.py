@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import statistics
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from claims import engine
 from claims.analysis import claim_ranking, claims_index
+from claims.analysis.typos import misspell
 from claims.benchdb import temporary_database
 from claims.engine import semantic as semantic_tier
 from claims.engine.evaluate import (
@@ -48,12 +50,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--semantic", action="store_true", help="Add the sentence-embedding tier."
         )
+        parser.add_argument(
+            "--typos",
+            type=float,
+            default=0.0,
+            metavar="RATE",
+            help="Misspell each query word (3+ letters) with this probability, 0..1 (default 0).",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=0, help="Random seed of the misspellings (default 0)."
+        )
+        parser.add_argument(
+            "--no-typo-tolerance",
+            action="store_true",
+            help="Rank without looking misspelt query terms up one edit away (to compare).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         k: int = options["k"]
         if k < 1:
             raise CommandError("--k must be at least 1.")
         semantic: bool = options["semantic"]
+        rate: float = options["typos"]
+        if not 0.0 <= rate <= 1.0:
+            raise CommandError("--typos must be between 0 and 1.")
+        tolerant = not options["no_typo_tolerance"]
         if semantic and not semantic_tier.available():
             raise CommandError(f"--semantic: {semantic_tier.unavailable_reason()}")
         fields = [f.strip() for f in options["fields"].split(",") if f.strip()]
@@ -66,6 +87,11 @@ class Command(BaseCommand):
         judged = {qid: text for qid, text in queries.items() if qrels.get(qid)}
         if not judged:
             raise CommandError("No query has a relevance judgement in --qrels.")
+        if rate > 0:
+            # One generator for the whole run, queries in file order: a seed is one set of
+            # typo'd queries, whatever else the run is asked.
+            rng = random.Random(options["seed"])  # noqa: S311 - reproducible test data
+            judged = {qid: misspell(text, rate=rate, rng=rng) for qid, text in judged.items()}
 
         with temporary_database():
             started = time.perf_counter()
@@ -79,7 +105,13 @@ class Command(BaseCommand):
             run_lines: list[str] = []
             for query_id, text in judged.items():
                 t0 = time.perf_counter()
-                hits = claim_ranking(text=text, exclude_id=None, k=DEPTH, semantic_tier=semantic)
+                hits = claim_ranking(
+                    text=text,
+                    exclude_id=None,
+                    k=DEPTH,
+                    semantic_tier=semantic,
+                    typo_tolerant=tolerant,
+                )
                 timings.append((time.perf_counter() - t0) * 1000.0)
                 ranked = [external[pk] for pk, _ in hits]
                 gold = qrels[query_id]
@@ -102,6 +134,9 @@ class Command(BaseCommand):
             p95_ms=round(percentile(timings, 95), 2),
             load_s=round(load_s, 1),
             semantic=semantic,
+            typos=rate,
+            seed=options["seed"] if rate > 0 else None,
+            typo_tolerance=tolerant,
             engine=engine.ENGINE_VERSION,
         )
         self.stdout.write(json.dumps(result))
