@@ -569,7 +569,11 @@ def _cached(builds: dict[str, Callable[[], Chart]], period: Period) -> list[Char
     seconds = getattr(settings, "DESK_STATS_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
     if not seconds:
         return [build() for build in builds.values()]
-    keys = {name: f"desk-stats:{name}:{period.weeks}:{period.start.date()}" for name in builds}
+    # The database's name in the key: a benchmark's or a test's database shares the cache.
+    where = connection.settings_dict["NAME"]
+    keys = {
+        name: f"desk-stats:{where}:{name}:{period.weeks}:{period.start.date()}" for name in builds
+    }
     found = cache.get_many(list(keys.values()))
     charts, missing = [], {}
     for name, build in builds.items():

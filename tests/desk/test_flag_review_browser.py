@@ -34,7 +34,8 @@ def engine_flag(text_a, text_b):
     )
 
 
-def test_editor_confirms_a_conflict_and_dismisses_a_repeat(browser, live_server):  # noqa: F811
+def test_editor_confirms_a_conflict_and_dismisses_a_repeat(browser, live_server, settings):  # noqa: F811
+    settings.DESK_STATS_CACHE_SECONDS = 0  # the figures of this test's data, not cached ones
     UserFactory(username="editor", roles=[EDITORS])
     conflict = engine_flag(
         "Ferry fares in Norway rose 60% in 2024.", "Ferry fares in Norway rose 90% in 2024."
