@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "reviews",
+    "ingest",
     "publishing",
     "desk",
 ]
@@ -348,6 +349,9 @@ CLAIMREVIEW_URL_TEMPLATE = env_str("CLAIMREVIEW_URL_TEMPLATE", default="")
 # Webhooks to private, loopback or link-local addresses are refused (they would let a publisher
 # probe the internal network) unless this is on, for development and tests.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+
+# Ingest: sentences scoring at least this check-worthiness are shown as candidates by default.
+INGEST_CANDIDATE_THRESHOLD = env_float("INGEST_CANDIDATE_THRESHOLD", default=0.5)
 WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 # Fernet keys that encrypt webhook signing secrets at rest: the first encrypts, all decrypt
 # (rotation). Empty: a key derived from SECRET_KEY (see publishing/webhook_secrets.py).
