@@ -25,6 +25,12 @@ _MONEY = re.compile(
     r"[$£€]\s?\d|\b\d[\d,.]*\s?(?:dollars|pounds|euros|bn|billion|million|trillion)\b", re.I
 )
 _PERCENT = re.compile(r"\d\s?(?:%|per ?cent\b|percent\b)", re.I)
+_FIGURE = re.compile(
+    r"[$£€]\s?\d[\d,.]*\d(?:\s?(?:bn|billion|million|trillion|m|k)\b)?|[$£€]\s?\d"
+    r"|\d(?:[\d,.]*\d)?\s?(?:%|per ?cent\b|percent\b|bn\b|billion\b|million\b|trillion\b"
+    r"|dollars\b|pounds\b|euros\b)",
+    re.I,
+)
 _YEAR = re.compile(r"\b(?:1[89]\d\d|20\d\d)s?\b")
 _NUMBER = re.compile(r"\d")
 _NUMBER_WORDS = re.compile(
@@ -131,11 +137,9 @@ def extract(text: str) -> SentenceFeatures:
 
     figure = _first(_PERCENT, text) or _first(_MONEY, text)
     if figure:
-        # Show the whole figure ("60%", "$3.5bn"), not just the first digit the pattern saw.
-        span = re.search(
-            r"[$£€]?\d[\d,.]*\s?(?:%|per ?cent|percent|bn|billion|million|trillion)?", text
-        )
-        cue("figure", 1.0, f"a figure: {span.group(0).strip() if span else figure}")
+        # Show the whole figure ("60%", "$3.5bn"), not just the digits the test above saw.
+        whole = _FIGURE.search(text)
+        cue("figure", 1.0, f"a figure: {whole.group(0).strip() if whole else figure}")
     elif _NUMBER.search(text):
         number = _first(re.compile(r"[$£€]?\d[\d,.]*"), text).rstrip(".,")
         if _YEAR.fullmatch(number):
