@@ -25,6 +25,9 @@ from claims.models import Appearance, Claim, ClaimStatus
 from claims.services import appearance_add, claim_create
 from ingest.checkworthiness import score_sentences
 from ingest.extract import Extracted
+from ingest.extract import from_file as extract_file
+from ingest.extract import from_html as extract_html
+from ingest.extract import from_text as extract_text
 from ingest.fetch import FetchError, check_url, fetch_url
 from ingest.models import Candidate, CandidateStatus, Ingest, IngestOrigin, IngestState
 from ingest.segment import sentences
@@ -42,6 +45,7 @@ __all__ = [
     "ingest_fetch",
     "ingest_request_url",
     "ingest_retry",
+    "ingest_submit",
     "threshold",
 ]
 
@@ -306,3 +310,52 @@ def ingest_fetch(*, ingest_id: int) -> Ingest | None:
         )
     ingest.refresh_from_db()
     return ingest
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What an editor or API client handed in: exactly one of text, html, a file or a URL."""
+
+    text: str = ""
+    html: str = ""
+    file_name: str = ""
+    file_data: bytes | None = None
+    url: str = ""
+    title: str = ""
+
+
+def ingest_submit(*, actor: Actor, submitted: Submitted) -> Ingest:
+    """Ingest pasted text, HTML or a file now, or queue a URL for a worker.
+
+    Exactly one input is accepted; a refusal names its field and creates nothing.
+    """
+    given = [
+        name
+        for name, present in (
+            ("text", bool(submitted.text.strip())),
+            ("html", bool(submitted.html.strip())),
+            ("file", submitted.file_data is not None),
+            ("url", bool(submitted.url.strip())),
+        )
+        if present
+    ]
+    if len(given) != 1:
+        message = (
+            "Give one of: text, html, a file or a URL." if not given else "Give only one input."
+        )
+        raise ValidationError(dict.fromkeys(given or ["text"], message))
+    kind = given[0]
+    if kind == "url":
+        return ingest_request_url(actor=actor, url=submitted.url)
+    check(actor, Action.SOURCE_CREATE)
+    if kind == "text":
+        extracted = extract_text(submitted.text, title=submitted.title)
+        origin = IngestOrigin.TEXT
+    elif kind == "html":
+        extracted = extract_html(submitted.html, title=submitted.title)
+        origin = IngestOrigin.HTML
+    else:
+        assert submitted.file_data is not None  # "file" is only given with its data
+        extracted = extract_file(submitted.file_name, submitted.file_data, title=submitted.title)
+        origin = IngestOrigin.FILE
+    return ingest_body(actor=actor, extracted=extracted, origin=origin).ingest

@@ -79,7 +79,10 @@ def test_a_body_printed_twice_marks_the_repeated_passage(editor):
         (lambda: extract.from_file("a.txt", b"\x89PNG\r\n\x1a\n\x00\x00"), "file"),
         (lambda: extract.from_file("a.txt", b"x" * (extract.max_bytes() + 1)), "file"),
         (lambda: extract.from_file("a.pdf", b"%PDF-1.4"), "file"),
-        (lambda: extract.from_html("<html><body><script>var x = 1;</script></body></html>"), "html"),
+        (
+            lambda: extract.from_html("<html><body><script>var x = 1;</script></body></html>"),
+            "html",
+        ),
     ],
 )
 def test_bad_input_is_refused_with_its_field(db, make, field):
