@@ -39,7 +39,7 @@ def test_a_repeat_of_a_desk_claim_is_offered_as_its_appearance(
     client.post(reverse("queue:source_new"), {"text": ARTICLE})
     source = Source.objects.get()
     page = client.get(reverse("queue:source", args=[source.pk])).content.decode()
-    assert f"Already in the desk: <a href=\"/queue/claims/{claim.pk}/\">#{claim.pk}</a>" in page
+    assert f'Already in the desk: <a href="/queue/claims/{claim.pk}/">#{claim.pk}</a>' in page
     candidate = Candidate.objects.get(text__startswith="Huawei")
     response = client.post(
         reverse("queue:candidate_decide", args=[candidate.pk]),
@@ -47,7 +47,7 @@ def test_a_repeat_of_a_desk_claim_is_offered_as_its_appearance(
         HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200
-    assert f"appearance of <a href=\"/queue/claims/{claim.pk}/\">#{claim.pk}</a>" in (
+    assert f'appearance of <a href="/queue/claims/{claim.pk}/">#{claim.pk}</a>' in (
         response.content.decode()
     )
     assert Claim.objects.count() == 1
