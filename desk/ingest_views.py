@@ -46,7 +46,7 @@ def source_new(request: HttpRequest) -> HttpResponseBase:
             file_data=upload.read(max_bytes() + 1) if upload else None,
         )
         try:
-            ingest = services.ingest_submit(actor=_user(request), submitted=submitted)
+            ingest, _created = services.ingest_submit(actor=_user(request), submitted=submitted)
         except ValidationError as exc:
             _add_errors(form, exc)
         else:

@@ -324,8 +324,9 @@ class Submitted:
     title: str = ""
 
 
-def ingest_submit(*, actor: Actor, submitted: Submitted) -> Ingest:
-    """Ingest pasted text, HTML or a file now, or queue a URL for a worker.
+def ingest_submit(*, actor: Actor, submitted: Submitted) -> tuple[Ingest, bool]:
+    """Ingest pasted text, HTML or a file now, or queue a URL for a worker; True when
+    something new was made (False: the same content was already a source).
 
     Exactly one input is accepted; a refusal names its field and creates nothing.
     """
@@ -346,7 +347,7 @@ def ingest_submit(*, actor: Actor, submitted: Submitted) -> Ingest:
         raise ValidationError(dict.fromkeys(given or ["text"], message))
     kind = given[0]
     if kind == "url":
-        return ingest_request_url(actor=actor, url=submitted.url)
+        return ingest_request_url(actor=actor, url=submitted.url), True
     check(actor, Action.SOURCE_CREATE)
     if kind == "text":
         extracted = extract_text(submitted.text, title=submitted.title)
@@ -358,4 +359,5 @@ def ingest_submit(*, actor: Actor, submitted: Submitted) -> Ingest:
         assert submitted.file_data is not None  # "file" is only given with its data
         extracted = extract_file(submitted.file_name, submitted.file_data, title=submitted.title)
         origin = IngestOrigin.FILE
-    return ingest_body(actor=actor, extracted=extracted, origin=origin).ingest
+    result = ingest_body(actor=actor, extracted=extracted, origin=origin)
+    return result.ingest, result.created
