@@ -293,6 +293,7 @@ def ingest_fetch(*, ingest_id: int) -> Ingest | None:
     if ingest is None or ingest.state != IngestState.PENDING:
         return ingest
     Ingest.objects.filter(pk=ingest.pk).update(attempts=F("attempts") + 1)
+    ingest.refresh_from_db(fields=["attempts"])  # ingest_body saves the whole row
     try:
         extracted = fetch_url(ingest.url)
         with transaction.atomic():
