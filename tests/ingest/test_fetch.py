@@ -35,7 +35,7 @@ PAGES: dict[str, tuple[int, str, bytes, dict[str, str]]] = {
 
 
 class Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 - the name http.server calls
+    def do_GET(self):
         status, kind, body, headers = PAGES.get(self.path, (404, "text/plain", b"", {}))
         self.send_response(status)
         self.send_header("Content-Type", kind)
