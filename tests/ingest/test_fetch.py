@@ -30,7 +30,6 @@ PAGES: dict[str, tuple[int, str, bytes, dict[str, str]]] = {
     "/report.pdf": (200, "application/pdf", b"%PDF-1.4 ...", {}),
     "/moved": (302, "text/html", b"", {"Location": "/article"}),
     "/missing": (404, "text/html", b"gone", {}),
-
 }
 
 
