@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ingest.checkworthiness import score_sentences
 from ingest.checkworthiness.data import read_labelled
 from ingest.checkworthiness.metrics import summary
+from ingest.checkworthiness.model import SEMANTIC_PATH
 
 
 class Command(BaseCommand):
@@ -35,6 +36,11 @@ class Command(BaseCommand):
 
             if not semantic.available():
                 raise CommandError(f"semantic tier: {semantic.unavailable_reason()}")
+            if not SEMANTIC_PATH.exists():
+                raise CommandError(
+                    "no semantic weights yet: python manage.py train_checkworthiness --semantic "
+                    "--data ../shared/bench/checkworthy/ct24-train.jsonl"
+                )
             semantic.encode(["warm-up"])  # loading the model is not per-sentence work
         started = time.perf_counter()
         scored = score_sentences([r.text for r in rows], semantic=options["semantic"])
