@@ -104,3 +104,21 @@ def test_a_malformed_file_is_refused_with_its_line(tmp_path):
     data.write_text('{"id": "1", "text": "x", "label": 1}\nnot json\n', encoding="utf-8")
     with pytest.raises(CommandError, match=r"bad.jsonl:2"):
         call_command("evaluate_checkworthiness", data=str(data))
+
+
+def test_the_semantic_tier_scores_with_the_embedding():
+    from claims.engine import semantic
+
+    if not semantic.available():
+        pytest.fail(
+            f"the semantic extra is part of the dev install: {semantic.unavailable_reason()}"
+        )
+    fact, chatter = score_sentences(
+        ["Unemployment fell to 3.5% in 2019, the Labor Department said.", "Thank you so much."],
+        semantic=True,
+    )
+    assert chatter.score < 0.5 <= fact.score
+    (lexical_fact,) = score_sentences(
+        ["Unemployment fell to 3.5% in 2019, the Labor Department said."]
+    )
+    assert fact.score != pytest.approx(lexical_fact.score)  # the embedding changes the score
