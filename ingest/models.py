@@ -9,6 +9,8 @@ from django.db.models import F, Q
 
 
 class IngestOrigin(models.TextChoices):
+    """What the source was handed in as."""
+
     TEXT = "text", "Pasted text"
     FILE = "file", "Uploaded file"
     HTML = "html", "HTML"
@@ -16,6 +18,8 @@ class IngestOrigin(models.TextChoices):
 
 
 class IngestState(models.TextChoices):
+    """Pending until the body is in (URLs wait for a worker); failed keeps its reason."""
+
     PENDING = "pending", "Waiting to be fetched"
     DONE = "done", "Ingested"
     FAILED = "failed", "Failed"
@@ -63,6 +67,8 @@ class Ingest(models.Model):
 
 
 class CandidateStatus(models.TextChoices):
+    """An editor's decision on a candidate sentence."""
+
     OPEN = "open", "Open"
     ACCEPTED = "accepted", "Accepted"
     REJECTED = "rejected", "Rejected"
