@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "reviews",
+    "ingest",
     "publishing",
     "desk",
 ]
@@ -404,6 +405,11 @@ if CLAIMREVIEW_URL_TEMPLATE and "{id}" not in CLAIMREVIEW_URL_TEMPLATE:
 # Webhooks to private, loopback or link-local addresses are refused (they would let a publisher
 # probe the internal network) unless this is on, for development and tests.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+
+# Ingest: sentences scoring at least this check-worthiness are shown as candidates by default.
+INGEST_CANDIDATE_THRESHOLD = env_float(
+    "INGEST_CANDIDATE_THRESHOLD", default=0.5, minimum=0, maximum=1
+)
 WEBHOOK_TIMEOUT_SECONDS = env_float(
     "WEBHOOK_TIMEOUT_SECONDS", default=10.0, minimum=0, maximum=300, exclusive_minimum=True
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -202,6 +203,14 @@ class Appearance(models.Model):
         max_length=200, blank=True, help_text="Who said it there, if not the source itself."
     )
     stance = models.CharField(max_length=10, choices=Stance.choices, default=Stance.ASSERTS)
+    # Written when the appearance comes from an ingested sentence, so the queue can read how
+    # worth checking the claim looked without knowing about ingest.
+    checkworthiness = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Check-worthiness of the quoted sentence (0..1), when it was scored.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

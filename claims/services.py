@@ -220,6 +220,7 @@ def appearance_add(
     stance: str = Stance.ASSERTS,
     start_offset: int | None = None,
     end_offset: int | None = None,
+    checkworthiness: float | None = None,
 ) -> Appearance:
     check(actor, Action.APPEARANCE_ADD, claim)
     if start_offset is None and source.body:
@@ -236,6 +237,7 @@ def appearance_add(
         stance=stance,
         start_offset=start_offset,
         end_offset=end_offset,
+        checkworthiness=checkworthiness,
         created_by=acting_user(actor),
     )
     save_audited(appearance, actor=actor, reason="Appearance added")

@@ -3,7 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from desk import views
+from desk import ingest_views, views
 
 app_name = "queue"
 
@@ -23,4 +23,7 @@ urlpatterns = [
     path("verdicts/<int:pk>/publish/", views.verdict_publish, name="verdict_publish"),
     path("verdicts/<int:pk>/correct/", views.verdict_correct, name="verdict_correct"),
     path("verdicts/<int:pk>/retract/", views.verdict_retract, name="verdict_retract"),
+    path("sources/new/", ingest_views.source_new, name="source_new"),
+    path("sources/<int:pk>/", ingest_views.source_page, name="source"),
+    path("candidates/<int:pk>/decide/", ingest_views.candidate_decide, name="candidate_decide"),
 ]

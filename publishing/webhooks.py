@@ -4,16 +4,17 @@ Webhooks signing."""
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import random
 import secrets
-import socket
 import ssl
-from dataclasses import dataclass
 
-import httpx
 from django.conf import settings
 from standardwebhooks import Webhook
+
+from claimdesk import outbound
+from claimdesk.outbound import Target, UnresolvedTarget, UnsafeTarget
+
+__all__ = ["Target", "UnresolvedTarget", "UnsafeTarget", "check_target", "resolve_target"]
 
 # Attempt n (1-based) waits about FIRST_RETRY * 2**(n-1), capped at MAX_RETRY_GAP, with
 # jitter; MAX_ATTEMPTS makes the whole schedule about a day (see retry_schedule()).
@@ -21,10 +22,6 @@ FIRST_RETRY = dt.timedelta(seconds=30)
 MAX_RETRY_GAP = dt.timedelta(hours=4)
 MAX_ATTEMPTS = 14
 JITTER = 0.25
-
-
-class UnsafeTarget(ValueError):  # noqa: N818 - reads as the condition it reports
-    """The URL points at an address webhooks must not reach."""
 
 
 def new_secret() -> str:
@@ -54,56 +51,10 @@ def retry_schedule() -> dt.timedelta:
     )
 
 
-class UnresolvedTarget(UnsafeTarget):
-    """The host name does not resolve (now): refused at registration, retried at delivery."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """A checked webhook URL and the one address it was checked at.
-
-    Deliveries connect to ``address`` rather than resolving the name again: otherwise a hostile
-    DNS server could answer a public address to the check and a private one to the connection
-    a moment later (DNS rebinding).
-    """
-
-    url: httpx.URL
-    address: str
-
-
 def resolve_target(url: str) -> Target:
-    """Resolve the URL's host once and check every address it gives; the first becomes the
-    address to connect to.
-
-    Refuses URLs that are not http(s) or that resolve to private, loopback, link-local or
-    otherwise non-public addresses, unless WEBHOOKS_ALLOW_PRIVATE is on (the address is then
-    pinned all the same). Run when an endpoint is registered and before every attempt, since
-    DNS can change.
-    """
-    try:
-        parsed = httpx.URL(url.strip())
-    except httpx.InvalidURL:
-        raise UnsafeTarget("Use an http:// or https:// URL with a host name.") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise UnsafeTarget("Use an http:// or https:// URL with a host name.")
-    # raw_host is the IDNA (ASCII) form, the one DNS, SNI and the Host header all use.
-    host = parsed.raw_host.decode("ascii")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
-    except (socket.gaierror, UnicodeError):
-        raise UnresolvedTarget(f"The host {host} does not resolve.") from None
-    addresses = [str(info[4][0]).split("%")[0] for info in infos]
-    if not addresses:
-        raise UnresolvedTarget(f"The host {host} does not resolve.")
-    if not settings.WEBHOOKS_ALLOW_PRIVATE:
-        for text in addresses:
-            address = ipaddress.ip_address(text)
-            if not address.is_global or address.is_multicast:
-                raise UnsafeTarget(f"{host} resolves to {address}, a private or reserved address.")
-    # Only the first address is tried (the system's preferred order); trying the others in
-    # turn would be friendlier to dual-stack hosts, but every one of them was checked anyway.
-    return Target(url=parsed, address=addresses[0])
+    """Check a webhook URL with the project's outbound guard (``claimdesk.outbound``);
+    private addresses only when WEBHOOKS_ALLOW_PRIVATE is on."""
+    return outbound.resolve_target(url, allow_private=settings.WEBHOOKS_ALLOW_PRIVATE)
 
 
 def check_target(url: str) -> None:
@@ -126,33 +77,16 @@ def post_pinned(
     name (SNI, and the name the certificate must match) stay the original host name, so an
     HTTPS receiver is verified exactly as if its name had been resolved on connect.
     """
-    host = target.url.raw_host.decode("ascii")
-    extensions = {} if _is_ip(host) else {"sni_hostname": host}
-    # trust_env=False: a proxy from the environment would resolve the name itself, unchecked.
-    # The CA bundle from SSL_CERT_FILE / SSL_CERT_DIR (else certifi's) is still honoured.
-    context = verify or httpx.create_ssl_context(trust_env=True)
-    with httpx.Client(
-        verify=context, timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
-        request = client.build_request(
-            "POST",
-            target.url.copy_with(host=target.address),
-            content=body.encode(),
-            headers={**headers, "host": target.url.netloc.decode("ascii")},
-            extensions=extensions,
-        )
-        # A receiver may answer with any amount of data; only the status line matters.
-        response = client.send(request, stream=True)
-        response.close()
+    # A receiver may answer with any amount of data; only the status line matters.
+    with outbound.open_pinned(
+        target,
+        method="POST",
+        timeout=timeout,
+        headers=headers,
+        content=body.encode(),
+        verify=verify,
+    ) as response:
         return response.status_code
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 def sign(secret: str, msg_id: str, timestamp: dt.datetime, body: str) -> dict[str, str]:

@@ -42,8 +42,10 @@ MATRIX = {
     # The detail object is a claim the publisher submitted: theirs, not the other publisher's.
     "claim-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
     "claim-detail": row((200, 404, 200, 200)),
-    "source-list": row((200, 200, 200, 200)),
+    # Staff bring sources in (ingest) and read their candidate sentences.
+    "source-list": row((200, 200, 200, 200), post=(403, 403, 201, 201)),
     "source-detail": row((200, 200, 200, 200)),
+    "source-candidates": row((403, 403, 200, 200)),
     "flag-list": row((403, 403, 200, 200)),
     "flag-detail": row((403, 403, 200, 200)),
     # Everyone manages only their own endpoints; the detail object is the publisher's.
@@ -106,7 +108,8 @@ def objects(publisher):
 
 
 def url_for(name, objects):
-    kwargs = {"pk": objects[name.split("-")[0]]} if name.endswith("-detail") else {}
+    detail = name.endswith(("-detail", "-candidates"))
+    kwargs = {"pk": objects[name.split("-")[0]]} if detail else {}
     return reverse(f"api:{name}", kwargs=kwargs)
 
 

@@ -6,16 +6,29 @@ from typing import Any
 
 import django_filters
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from rest_framework import mixins
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claimdesk.api.base import ScopedViewSet
 from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.permissions import Action
 from claims.models import Appearance
+from ingest.models import IngestState
+from ingest.selectors import ranked_candidates
+from ingest.services import Submitted, ingest_submit, threshold
 from publishing.api.sources.representations import SOURCE_LIST_COLUMNS, sources
-from publishing.api.sources.serializers import SourceSerializer
+from publishing.api.sources.serializers import (
+    CandidateSerializer,
+    IngestSerializer,
+    SourceIngestRequestSerializer,
+    SourceSerializer,
+)
 from reviews.models import Evidence, VerdictState
 from sources.models import Source, SourceKind
 
@@ -37,11 +50,71 @@ class SourceFilter(django_filters.FilterSet):
 
 
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet[Source]):
-    """Publishers see sources of published claims and published evidence; staff see all."""
+    """Publishers see sources of published claims and published evidence; staff see all.
+
+    Staff (a session, or a token with the ``submit`` scope) bring a source in with ``POST``
+    and read its candidate sentences under ``candidates/``."""
 
     queryset = Source.objects.order_by("-updated_at", "-id")
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
+    actions_required = {"create": Action.SOURCE_CREATE, "candidates": Action.API_READ_INTERNAL}
+
+    @extend_schema(
+        request=SourceIngestRequestSerializer,
+        responses={
+            201: IngestSerializer,
+            200: IngestSerializer,
+            202: IngestSerializer,
+            400: OpenApiResponse(description="Field errors: nothing was created."),
+        },
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Ingest ``text`` or ``html`` now (201; 200 when the same content is already a source),
+        or queue ``url`` for a worker (202; poll the ingest through its source when done)."""
+        incoming = SourceIngestRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        submitted = Submitted(
+            text=data.get("text", ""),
+            html=data.get("html", ""),
+            url=data.get("url", ""),
+            title=data.get("title", ""),
+        )
+        try:
+            ingest, created = ingest_submit(actor=request.user, submitted=submitted)
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else list(exc.messages)
+            ) from None
+        count = (
+            ranked_candidates(ingest.source, minimum=threshold()).count()
+            if ingest.source is not None
+            else None
+        )
+        body = IngestSerializer(ingest, context={"candidate_count": count}).data
+        code: int
+        if ingest.state == IngestState.PENDING:
+            code = status.HTTP_202_ACCEPTED
+        else:
+            code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(body, status=code)
+
+    @extend_schema(
+        responses={200: CandidateSerializer(many=True)},
+        parameters=[
+            OpenApiParameter(
+                "all", bool, description="Every sentence, not only those at the threshold."
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def candidates(self, request: Request, pk: str | None = None) -> Response:
+        """The source's candidate sentences, best first, with offsets, reasons and matches."""
+        source = self.get_object()
+        wants_all = request.query_params.get("all", "").lower() in ("1", "true", "yes")
+        rows = ranked_candidates(source, minimum=0.0 if wants_all else threshold())
+        return Response(CandidateSerializer(rows, many=True).data)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Plain rows in SourceSerializer's shape (publishing.api.sources.representations).

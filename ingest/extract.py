@@ -1,0 +1,104 @@
+"""From what an editor hands in (pasted text, a file's bytes, an HTML page) to a body and
+whatever the page says about itself (title, author, date, outlet).
+
+Refusals are :class:`django.core.exceptions.ValidationError` with the field they concern, so a
+form and the API show them next to the input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+__all__ = ["Extracted", "from_file", "from_html", "from_text", "max_bytes"]
+
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A body as it will be stored, and the metadata found with it."""
+
+    body: str
+    title: str = ""
+    author: str = ""
+    outlet: str = ""
+    published_on: dt.date | None = None
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "INGEST_MAX_BYTES", 2_000_000))
+
+
+def _title_from(body: str) -> str:
+    first = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    first = first.lstrip("#").strip()
+    return first[:200] + ("…" if len(first) > 200 else "")
+
+
+def from_text(text: str, *, field: str = "text", title: str = "") -> Extracted:
+    """Pasted or uploaded plain text (Markdown is kept as written: its marks are plain text)."""
+    body = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(body):
+        raise ValidationError({field: "This looks like a binary file, not text."})
+    if not body.strip():
+        raise ValidationError({field: "There is no text to read."})
+    return Extracted(body=body, title=title.strip() or _title_from(body))
+
+
+def from_html(html: str, *, field: str = "html", title: str = "") -> Extracted:
+    """An HTML page reduced to its article text by trafilatura, keeping its metadata."""
+    import trafilatura
+
+    if not html.strip():
+        raise ValidationError({field: "There is no page to read."})
+    document = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
+    text = getattr(document, "text", None) if document is not None else None
+    if not text or not text.strip():
+        raise ValidationError({field: "No article text was found in this page."})
+    published: dt.date | None = None
+    raw_date = getattr(document, "date", None) or ""
+    try:
+        published = dt.date.fromisoformat(str(raw_date)[:10]) if raw_date else None
+    except ValueError:
+        published = None
+    found = from_text(text, field=field, title=title or (getattr(document, "title", "") or ""))
+    return Extracted(
+        body=found.body,
+        title=found.title,
+        author=(getattr(document, "author", "") or "")[:200],
+        outlet=(getattr(document, "sitename", "") or "")[:200],
+        published_on=published,
+    )
+
+
+def decode(data: bytes, *, field: str) -> str:
+    """Bytes to text: UTF-8 (with or without a byte-order mark), else refused as binary."""
+    if b"\x00" in data:
+        raise ValidationError({field: "This looks like a binary file, not text."})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({field: "The file is not UTF-8 text."}) from None
+
+
+def from_file(name: str, data: bytes, *, field: str = "file", title: str = "") -> Extracted:
+    """An uploaded ``.txt``, ``.md`` or ``.html`` file."""
+    if len(data) > max_bytes():
+        raise ValidationError(
+            {field: f"The file is larger than the {max_bytes() // 1_000_000} MB limit."}
+        )
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
+        raise ValidationError({field: "Upload a .txt, .md or .html file."})
+    text = decode(data, field=field)
+    if suffix in HTML_SUFFIXES:
+        return from_html(text, field=field, title=title)
+    return from_text(text, field=field, title=title)

@@ -1,0 +1,364 @@
+"""Writes of ingest: bring a source in, find its candidate sentences, decide on them.
+
+A body goes through one path whatever it came from (pasted text, a file, an HTML page, a
+fetched URL): it is stored exactly as extracted, split into sentences with offsets, each
+sentence scored for check-worthiness and matched against the desk's claims, all in one
+transaction, so a failure leaves nothing half-made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from celery import current_app
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from claimdesk.permissions import Action, Actor, acting_user, check
+from claims import engine
+from claims.analysis import rank_many
+from claims.models import Appearance, Claim, ClaimStatus
+from claims.services import appearance_add, claim_create
+from ingest.checkworthiness import score_sentences
+from ingest.extract import Extracted
+from ingest.extract import from_file as extract_file
+from ingest.extract import from_html as extract_html
+from ingest.extract import from_text as extract_text
+from ingest.fetch import FetchError, check_url, fetch_url
+from ingest.models import Candidate, CandidateStatus, Ingest, IngestOrigin, IngestState
+from ingest.segment import sentences
+from sources.models import Source
+from sources.normalize import content_hash
+from sources.services import source_create
+
+__all__ = [
+    "IngestResult",
+    "candidate_accept",
+    "candidate_accept_as_appearance",
+    "candidate_reject",
+    "candidates_build",
+    "ingest_body",
+    "ingest_fetch",
+    "ingest_request_url",
+    "ingest_retry",
+    "ingest_submit",
+    "threshold",
+]
+
+# How many desk claims each sentence is compared with (BM25's best), and which of the
+# engine's labels an editor is told about.
+MATCH_CANDIDATES = 3
+SHOWN_LABELS = frozenset({"repeat", "conflict"})
+
+
+def threshold() -> float:
+    """Sentences at or above this score are shown as candidates by default."""
+    return float(getattr(settings, "INGEST_CANDIDATE_THRESHOLD", 0.5))
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """The ingest and its source; ``created`` is False when the same body was already in."""
+
+    ingest: Ingest
+    source: Source
+    created: bool
+
+
+def _matches(texts: list[str]) -> list[list[dict[str, object]]]:
+    """For each sentence, the desk claims it repeats or conflicts with (engine labels)."""
+    features = [engine.analyze(text) for text in texts]
+    ranked = rank_many(((i, f, None) for i, f in enumerate(features)), k=MATCH_CANDIDATES)
+    claim_ids = {claim_id for hits in ranked.values() for claim_id, _ in hits}
+    claims = {
+        c.pk: c for c in Claim.objects.filter(pk__in=claim_ids).exclude(status=ClaimStatus.MERGED)
+    }
+    claim_features = {pk: engine.analyze(c.text) for pk, c in claims.items()}
+    found: list[list[dict[str, object]]] = []
+    for i, feats in enumerate(features):
+        rows: list[dict[str, object]] = []
+        for claim_id, _ in ranked[i]:
+            if claim_id not in claims:
+                continue
+            result = engine.classify(feats, claim_features[claim_id])
+            if result.label in SHOWN_LABELS:
+                claim = claims[claim_id]
+                rows.append(
+                    {
+                        "claim_id": claim_id,
+                        "label": result.label,
+                        "score": round(result.score, 3),
+                        "claim_text": claim.text,
+                        "claim_status": claim.get_status_display(),
+                        "reasons": list(result.reasons[:3]),
+                    }
+                )
+        found.append(rows)
+    return found
+
+
+@transaction.atomic
+def candidates_build(*, source: Source, semantic: bool = False) -> list[Candidate]:
+    """(Re)build the candidate sentences of a source's body; decisions already made are lost,
+    so this runs for a new source (or an explicit re-read)."""
+    Candidate.objects.filter(source=source).delete()
+    spans = sentences(source.body)
+    if not spans:
+        return []
+    scored = score_sentences([s.text for s in spans], semantic=semantic)
+    cut = threshold()
+    # Only sentences shown by default are matched: the repeat check is the costly part.
+    shown = [i for i, s in enumerate(scored) if s.score >= cut and spans[i].repeat_of is None]
+    matched = dict(zip(shown, _matches([spans[i].text for i in shown]), strict=True))
+    rows = [
+        Candidate(
+            source=source,
+            position=span.index,
+            start_offset=span.start,
+            end_offset=span.end,
+            text=span.text,
+            score=round(min(1.0, max(0.0, s.score)), 4),
+            reasons=s.reasons,
+            matches=matched.get(span.index, []),
+        )
+        for span, s in zip(spans, scored, strict=True)
+    ]
+    Candidate.objects.bulk_create(rows)
+    repeats = []
+    for span, row in zip(spans, rows, strict=True):
+        if span.repeat_of is not None:
+            row.repeat_of = rows[span.repeat_of]
+            repeats.append(row)
+    Candidate.objects.bulk_update(repeats, ["repeat_of"])
+    return rows
+
+
+@transaction.atomic
+def ingest_body(
+    *,
+    actor: Actor,
+    extracted: Extracted,
+    origin: str,
+    url: str = "",
+    ingest: Ingest | None = None,
+    semantic: bool = False,
+) -> IngestResult:
+    """Store a body as a source with its candidates, or find the source already holding it."""
+    check(actor, Action.SOURCE_CREATE)
+    digest = content_hash(extracted.body)
+    existing = Source.objects.filter(content_hash=digest).order_by("pk").first()
+    if existing is not None:
+        earlier = Ingest.objects.filter(source=existing).order_by("pk").first()
+        if ingest is not None:
+            ingest.source, ingest.state, ingest.error = existing, IngestState.DONE, ""
+            ingest.save(update_fields=["source", "state", "error", "updated_at"])
+            earlier = ingest
+        if earlier is None:
+            # A source keyed in before ingest existed: give it its record and candidates.
+            earlier = Ingest.objects.create(
+                origin=origin,
+                source=existing,
+                state=IngestState.DONE,
+                created_by=acting_user(actor),
+            )
+            if not existing.candidates.exists():
+                candidates_build(source=existing, semantic=semantic)
+        return IngestResult(earlier, existing, created=False)
+    source = source_create(
+        actor=actor,
+        title=extracted.title or "Untitled source",
+        url=url,
+        outlet=extracted.outlet,
+        author=extracted.author,
+        published_on=extracted.published_on,
+        body=extracted.body,
+    )
+    if ingest is None:
+        ingest = Ingest(origin=origin, url=url, created_by=acting_user(actor))
+    ingest.source, ingest.state, ingest.error = source, IngestState.DONE, ""
+    ingest.save()
+    candidates_build(source=source, semantic=semantic)
+    return IngestResult(ingest, source, created=True)
+
+
+def _open(candidate: Candidate) -> Candidate:
+    locked = Candidate.objects.select_for_update().select_related("source").get(pk=candidate.pk)
+    if locked.status != CandidateStatus.OPEN:
+        raise ValidationError({"candidate": "This sentence was already decided."})
+    return locked
+
+
+def _decide(locked: Candidate, *, actor: Actor, status: str, **fields: object) -> Candidate:
+    locked.status = status
+    locked.decided_by = acting_user(actor)
+    locked.decided_at = timezone.now()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    return locked
+
+
+def _appearance(actor: Actor, locked: Candidate, claim: Claim, speaker: str) -> Appearance:
+    return appearance_add(
+        actor=actor,
+        claim=claim,
+        source=locked.source,
+        quote=locked.text,
+        speaker=speaker,
+        start_offset=locked.start_offset,
+        end_offset=locked.end_offset,
+        checkworthiness=locked.score,
+    )
+
+
+@transaction.atomic
+def candidate_accept(
+    *, actor: Actor, candidate: Candidate, text: str = "", speaker: str = ""
+) -> Candidate:
+    """A new claim from the sentence (its wording may be edited; quote and offsets stay exact)."""
+    locked = _open(candidate)
+    claim = claim_create(actor=actor, text=(text or locked.text).strip())
+    appearance = _appearance(actor, locked, claim, speaker)
+    return _decide(locked, actor=actor, status=CandidateStatus.ACCEPTED, appearance=appearance)
+
+
+@transaction.atomic
+def candidate_accept_as_appearance(
+    *, actor: Actor, candidate: Candidate, claim: Claim, speaker: str = ""
+) -> Candidate:
+    """The sentence repeats a claim the desk has: add an appearance to it, no new claim."""
+    locked = _open(candidate)
+    if claim.status == ClaimStatus.MERGED and claim.canonical_id:
+        claim = Claim.objects.get(pk=claim.canonical_id)
+    appearance = _appearance(actor, locked, claim, speaker)
+    return _decide(locked, actor=actor, status=CandidateStatus.ACCEPTED, appearance=appearance)
+
+
+@transaction.atomic
+def candidate_reject(*, actor: Actor, candidate: Candidate, reason: str) -> Candidate:
+    """Not worth a claim; the reason is remembered."""
+    check(actor, Action.SOURCE_UPDATE)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this sentence is rejected."})
+    locked = _open(candidate)
+    return _decide(
+        locked, actor=actor, status=CandidateStatus.REJECTED, reject_reason=reason.strip()[:300]
+    )
+
+
+FETCH_TASK = "ingest.tasks.fetch_source"  # registered by ingest.tasks
+
+
+def _enqueue_fetch(ingest_id: int) -> None:
+    try:
+        current_app.tasks[FETCH_TASK].delay(ingest_id)
+    except OperationalError as exc:
+        # The ingest stays pending with the reason; "retry" enqueues it again.
+        Ingest.objects.filter(pk=ingest_id).update(error=f"Not queued yet: {exc}")
+
+
+@transaction.atomic
+def ingest_request_url(*, actor: Actor, url: str) -> Ingest:
+    """Queue a URL for a worker to fetch; a URL the guard refuses is refused now (400)."""
+    check(actor, Action.SOURCE_CREATE)
+    check_url(url)
+    ingest = Ingest(origin=IngestOrigin.URL, url=url.strip(), created_by=acting_user(actor))
+    ingest.full_clean()
+    ingest.save()
+    transaction.on_commit(lambda: _enqueue_fetch(ingest.pk))
+    return ingest
+
+
+@transaction.atomic
+def ingest_retry(*, actor: Actor, ingest: Ingest) -> Ingest:
+    """Try a failed URL fetch again."""
+    check(actor, Action.SOURCE_CREATE)
+    locked = Ingest.objects.select_for_update().get(pk=ingest.pk)
+    if locked.state != IngestState.FAILED or locked.origin != IngestOrigin.URL:
+        raise ValidationError({"ingest": "Only a failed URL fetch can be retried."})
+    locked.state = IngestState.PENDING
+    locked.save(update_fields=["state", "updated_at"])
+    transaction.on_commit(lambda: _enqueue_fetch(locked.pk))
+    return locked
+
+
+def ingest_fetch(*, ingest_id: int) -> Ingest | None:
+    """The worker's side: fetch, then ingest in one transaction, or record why it failed."""
+    ingest = Ingest.objects.select_related("created_by").filter(pk=ingest_id).first()
+    if ingest is None or ingest.state != IngestState.PENDING:
+        return ingest
+    Ingest.objects.filter(pk=ingest.pk).update(attempts=F("attempts") + 1)
+    ingest.refresh_from_db(fields=["attempts"])  # ingest_body saves the whole row
+    try:
+        extracted = fetch_url(ingest.url)
+        with transaction.atomic():
+            ingest_body(
+                actor=ingest.created_by,
+                extracted=extracted,
+                origin=IngestOrigin.URL,
+                url=ingest.url,
+                ingest=ingest,
+            )
+    except (FetchError, ValidationError, PermissionDenied) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        Ingest.objects.filter(pk=ingest.pk).update(
+            state=IngestState.FAILED, error=message[:1000], updated_at=timezone.now()
+        )
+    ingest.refresh_from_db()
+    return ingest
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What an editor or API client handed in: exactly one of text, html, a file or a URL."""
+
+    text: str = ""
+    html: str = ""
+    file_name: str = ""
+    file_data: bytes | None = None
+    url: str = ""
+    title: str = ""
+
+
+def ingest_submit(*, actor: Actor, submitted: Submitted) -> tuple[Ingest, bool]:
+    """Ingest pasted text, HTML or a file now, or queue a URL for a worker; True when
+    something new was made (False: the same content was already a source).
+
+    Exactly one input is accepted; a refusal names its field and creates nothing.
+    """
+    given = [
+        name
+        for name, present in (
+            ("text", bool(submitted.text.strip())),
+            ("html", bool(submitted.html.strip())),
+            ("file", submitted.file_data is not None),
+            ("url", bool(submitted.url.strip())),
+        )
+        if present
+    ]
+    if len(given) != 1:
+        message = (
+            "Give one of: text, html, a file or a URL." if not given else "Give only one input."
+        )
+        raise ValidationError(dict.fromkeys(given or ["text"], message))
+    kind = given[0]
+    if kind == "url":
+        return ingest_request_url(actor=actor, url=submitted.url), True
+    check(actor, Action.SOURCE_CREATE)
+    if kind == "text":
+        extracted = extract_text(submitted.text, title=submitted.title)
+        origin = IngestOrigin.TEXT
+    elif kind == "html":
+        extracted = extract_html(submitted.html, title=submitted.title)
+        origin = IngestOrigin.HTML
+    else:
+        assert submitted.file_data is not None  # "file" is only given with its data
+        extracted = extract_file(submitted.file_name, submitted.file_data, title=submitted.title)
+        origin = IngestOrigin.FILE
+    result = ingest_body(actor=actor, extracted=extracted, origin=origin)
+    return result.ingest, result.created
