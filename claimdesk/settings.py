@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "sources",
     "claims",
     "reviews",
+    "factchecks",
     "publishing",
     "desk",
 ]

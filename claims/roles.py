@@ -29,6 +29,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "publishing.webhookendpoint": ("view",),
         "publishing.webhookdelivery": ("view", "change"),
         "publishing.webhookattempt": ("view",),
+        # Other outlets' fact-checks: read-only rows, and the label table editors keep.
+        "factchecks.externalreview": ("view",),
+        "factchecks.ratinglabel": ("view", "add", "change"),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),
@@ -40,6 +43,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": ("view", "add", "change", "delete"),
         "claims.flag": ("view",),
+        "factchecks.externalreview": ("view",),
     },
     PUBLISHERS: {},
 }

@@ -1,0 +1,240 @@
+"""Importing ClaimReview: every format, re-imports, corrections, and whole rejection."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import CommandError, call_command
+
+from factchecks import services
+from factchecks.models import ExternalReview, NormalisedRating
+from factchecks.services import ImportRejected, external_reviews_import
+
+from .conftest import as_stream, claim_review, data_feed
+
+pytestmark = pytest.mark.django_db
+
+
+def run(data, **kwargs):
+    return external_reviews_import(actor=None, stream=as_stream(data), match=False, **kwargs)
+
+
+def test_data_commons_feed_imports_every_item_with_its_fields():
+    result = run(data_feed([claim_review(n) for n in range(3)]))
+    assert result.counts() == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    review = ExternalReview.objects.get(url="https://checks.example.net/review/1")
+    assert review.publisher_name == "Example Checks"
+    assert review.publisher_site == "checks.example.net"
+    assert review.claimant == "A Harbour Master"
+    assert str(review.claim_date) == "2026-02-20"
+    assert review.appearance_urls == ["https://social.example.org/p/1"]
+    assert (review.rating_label, review.rating_value) == ("False", 1.0)
+    assert review.normalised_rating == NormalisedRating.FALSE
+    assert review.raw["claimReviewed"].startswith("Harbour town 1")
+    assert review.terms, "the review is indexed at import"
+
+
+def test_json_ld_single_array_and_html_page():
+    assert run(claim_review(1)).created == 1
+    assert run([claim_review(2), claim_review(3), {"@type": "WebPage"}]).created == 2
+    page = (
+        "<html><head><script type='application/ld+json'>"
+        + json.dumps({"@type": "NewsArticle", "headline": "not ours"})
+        + '</script><script type="application/ld+json">'
+        + json.dumps({"@graph": [claim_review(4), {"@type": "BreadcrumbList"}]})
+        + "</script></head><body>text</body></html>"
+    )
+    assert run(page).created == 1
+    assert ExternalReview.objects.count() == 4
+
+
+def test_google_claims_search_response():
+    body = {
+        "claims": [
+            {
+                "text": "The old lighthouse was sold for one euro.",
+                "claimant": "A local blog",
+                "claimDate": "2026-01-02T00:00:00Z",
+                "claimReview": [
+                    {
+                        "publisher": {"name": "Coast Checks", "site": "coastchecks.example"},
+                        "url": "https://coastchecks.example/lighthouse?utm_source=x",
+                        "title": "Lighthouse sold for one euro?",
+                        "reviewDate": "2026-01-05T00:00:00Z",
+                        "textualRating": "Mostly False",
+                        "languageCode": "en",
+                    }
+                ],
+            }
+        ],
+        "nextPageToken": "abc",
+    }
+    assert run(body).created == 1
+    review = ExternalReview.objects.get()
+    assert review.url == "https://coastchecks.example/lighthouse"
+    assert review.publisher_site == "coastchecks.example"
+    assert review.normalised_rating == NormalisedRating.MOSTLY_FALSE
+    assert str(review.date_published) == "2026-01-05"
+
+
+def _csv(rows):
+    out = io.StringIO()
+    columns = [
+        "claimReview_claimReviewed",
+        "claimReview_url",
+        "claimReview_datePublished",
+        "claimReview_author_name",
+        "rating_alternateName",
+        "rating_ratingValue",
+        "rating_bestRating",
+        "rating_worstRating",
+        "creativeWork_author_name",
+    ]
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def test_claimskg_csv():
+    text = _csv(
+        [
+            [
+                "Bridge tolls doubled overnight.",
+                "https://a.example/1",
+                "2025-05-01",
+                "A",
+                "TRUE",
+                "",
+                "",
+                "",
+                "X",
+            ],
+            [
+                "Schools closed for a month.",
+                "https://a.example/2",
+                "2025-05-02",
+                "A",
+                "mixture",
+                "3",
+                "5",
+                "1",
+                "",
+            ],
+        ]
+    )
+    assert run(text).created == 2
+    ratings = dict(ExternalReview.objects.values_list("url", "normalised_rating"))
+    assert ratings == {"https://a.example/1": "true", "https://a.example/2": "mixed"}
+
+
+def test_reimport_unchanged_writes_nothing():
+    feed = data_feed([claim_review(n) for n in range(5)])
+    run(feed)
+    history = ExternalReview.history.count()
+    stamps = list(ExternalReview.objects.order_by("id").values_list("updated_at", flat=True))
+    result = run(feed)
+    assert result.counts() == {"created": 0, "updated": 0, "unchanged": 5, "rejected": 0}
+    assert ExternalReview.history.count() == history
+    assert (
+        list(ExternalReview.objects.order_by("id").values_list("updated_at", flat=True)) == stamps
+    )
+
+
+def test_corrected_rating_updates_the_review_and_keeps_history():
+    run(data_feed([claim_review(1), claim_review(2)]))
+    corrected = claim_review(
+        1,
+        dateModified="2026-04-01T10:00:00Z",
+        reviewRating={
+            "@type": "Rating",
+            "ratingValue": 4,
+            "bestRating": 5,
+            "worstRating": 1,
+            "alternateName": "Mostly true",
+        },
+    )
+    result = run(data_feed([corrected, claim_review(2)]))
+    assert result.counts() == {"created": 0, "updated": 1, "unchanged": 1, "rejected": 0}
+    review = ExternalReview.objects.get(url="https://checks.example.net/review/1")
+    assert review.normalised_rating == NormalisedRating.MOSTLY_TRUE
+    assert list(
+        review.history.order_by("history_date").values_list("normalised_rating", flat=True)
+    ) == [
+        "false",
+        "mostly_true",
+    ]
+
+
+def test_malformed_item_rejects_the_whole_feed_with_its_path(monkeypatch):
+    # Small batches, so valid items were already written when the bad one is read.
+    monkeypatch.setattr(services, "IMPORT_BATCH", 5)
+    items = [claim_review(n) for n in range(20)]
+    items[17]["reviewRating"] = {"ratingValue": 9, "bestRating": 5, "worstRating": 1}
+    with pytest.raises(ImportRejected) as caught:
+        run(data_feed(items))
+    assert str(caught.value).startswith("dataFeedElement[17].item[0]: reviewRating: ratingValue 9")
+    assert ExternalReview.objects.count() == 0
+    assert ExternalReview.history.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"url": "ftp://nowhere"}, "dataFeedElement[2].item[0]: url:"),
+        ({"claimReviewed": ""}, "dataFeedElement[2].item[0]: claimReviewed:"),
+        ({"datePublished": "last Tuesday"}, "dataFeedElement[2].item[0]: datePublished:"),
+        ({"reviewRating": "False"}, "dataFeedElement[2].item[0]: reviewRating:"),
+    ],
+)
+def test_each_kind_of_bad_field_is_named(change, where):
+    items = [claim_review(n) for n in range(4)]
+    items[2].update(change)
+    with pytest.raises(ImportRejected, match=where.replace("[", r"\[").replace("]", r"\]")):
+        run(data_feed(items))
+    assert not ExternalReview.objects.exists()
+
+
+def test_bad_csv_line_and_broken_json_are_rejected():
+    text = _csv([["A claim.", "https://a.example/1", "2025-05-01", "A", "x", "", "", "", ""]])
+    text += "Another claim.,https://a.example/2,05/02/2025,A,x,,,,\n"
+    with pytest.raises(ImportRejected, match=r"^line 3: datePublished"):
+        run(text)
+    with pytest.raises(ImportRejected, match="not valid JSON"):
+        run('{"dataFeedElement": [{"item": [' + json.dumps(claim_review(1)) + ", {")
+    assert not ExternalReview.objects.exists()
+
+
+def test_only_editors_import(checker, editor):
+    with pytest.raises(PermissionDenied):
+        external_reviews_import(actor=checker, stream=as_stream(claim_review(1)), match=False)
+    assert (
+        external_reviews_import(
+            actor=editor, stream=as_stream(claim_review(1)), match=False
+        ).created
+        == 1
+    )
+
+
+def test_command_prints_counts_last_and_rejects(tmp_path, capsys):
+    good = tmp_path / "feed.json"
+    good.write_text(json.dumps(data_feed([claim_review(n) for n in range(3)])))
+    call_command("import_claimreviews", str(good), "--publisher", "Harbour Checks", "--no-match")
+    last = capsys.readouterr().out.strip().splitlines()[-1]
+    assert json.loads(last) == {"created": 3, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert set(ExternalReview.objects.values_list("publisher_name", flat=True)) == {
+        "Harbour Checks"
+    }
+    bad = tmp_path / "bad.json"
+    items = [claim_review(n) for n in range(3)]
+    del items[1]["url"]
+    bad.write_text(json.dumps(data_feed(items)))
+    with pytest.raises(CommandError):
+        call_command("import_claimreviews", str(bad), "--no-match")
+    captured = capsys.readouterr()
+    assert "dataFeedElement[1].item[0]: url: required" in captured.err
+    assert json.loads(captured.out.strip().splitlines()[-1])["created"] == 0
