@@ -85,7 +85,9 @@ class ExternalReview(models.Model):
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
-    history = HistoricalRecords(excluded_fields=["terms", "fingerprint"])
+    # The raw item stays out of history (it would double every import's writes); the fields
+    # read from it, the rating among them, are kept at every version.
+    history = HistoricalRecords(excluded_fields=["terms", "fingerprint", "raw"])
 
     class Meta:
         ordering = ["-date_published", "-id"]
@@ -109,13 +111,16 @@ class ExternalMatch(models.Model):
         "claims.Claim", on_delete=models.CASCADE, related_name="external_matches"
     )
     review = models.ForeignKey(ExternalReview, on_delete=models.CASCADE, related_name="matches")
-    score = models.FloatField()
+    score = models.FloatField(help_text="The engine's similarity of the pair (0..1).")
+    # BM25 of the review for the claim's words over every review: the order matches are shown
+    # in (the similarity alone ranks a short generic review above the one the claim names).
+    relevance = models.FloatField(default=0.0)
     method = models.CharField(max_length=20, default="lexical")
     reasons = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["claim", "-score"]
+        ordering = ["claim", "-relevance"]
         constraints = [
             models.UniqueConstraint(fields=["claim", "review"], name="external_match_unique"),
         ]

@@ -65,7 +65,7 @@ def claim_checked_elsewhere(claim_id: int) -> list[CheckedElsewhere]:
     matches = list(
         ExternalMatch.objects.filter(claim_id=claim_id)
         .select_related("review")
-        .order_by("-score", "review__date_published", "review_id")
+        .order_by("-relevance", "-score", "review_id")
     )
     desk = published_rating(claim_id)
     sides = {rating_side(m.review.normalised_rating) for m in matches} - {""}

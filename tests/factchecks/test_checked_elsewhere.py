@@ -73,14 +73,30 @@ def test_a_review_imported_after_the_claim_finds_it(editor, django_capture_on_co
     assert ExternalMatch.objects.filter(claim=claim).count() == 1
 
 
-def test_a_different_figure_is_not_the_same_check(editor, django_capture_on_commit_callbacks):
-    load([review(1, FERRY)], django_capture_on_commit_callbacks)
+def test_a_different_figure_is_not_a_repeat_only_a_lead(editor, django_capture_on_commit_callbacks):
+    load([review(1, FERRY), review(2, OTHER)], django_capture_on_commit_callbacks)
     claim = new_claim(
         editor,
         "The island ferry carried 45,000 passengers on its first day of service in May 2026.",
         django_capture_on_commit_callbacks,
     )
-    assert claim_checked_elsewhere(claim.pk) == []
+    # The outlet checked the same story with another figure: shown, marked as a lead, with
+    # the engine's reading of the pair.
+    (row,) = claim_checked_elsewhere(claim.pk)
+    assert row.method == "lead"
+    match = ExternalMatch.objects.get(claim=claim)
+    assert "conflict" in match.reasons[0]
+
+
+def test_a_lead_needs_to_stand_out(editor, django_capture_on_commit_callbacks):
+    near = "The island ferry carried 12,000 passengers on its first day of service in June 2025."
+    load([review(1, FERRY), review(2, near)], django_capture_on_commit_callbacks)
+    claim = new_claim(
+        editor,
+        "The island ferry carried 45,000 passengers on its first day of service.",
+        django_capture_on_commit_callbacks,
+    )
+    assert [r.method for r in claim_checked_elsewhere(claim.pk)] == []
 
 
 def test_verdict_conflicts_with_the_desk_and_between_outlets(
