@@ -238,3 +238,42 @@ def test_command_prints_counts_last_and_rejects(tmp_path, capsys):
     captured = capsys.readouterr()
     assert "dataFeedElement[1].item[0]: url: required" in captured.err
     assert json.loads(captured.out.strip().splitlines()[-1])["created"] == 0
+
+
+def test_external_reviews_api_filters_for_staff(editor, publisher):
+    from rest_framework.test import APIClient
+
+    from publishing.services import api_token_create
+
+    run(
+        data_feed(
+            [
+                claim_review(1),
+                claim_review(2, inLanguage="de", reviewRating={"alternateName": "Richtig"}),
+                claim_review(
+                    3,
+                    author={"name": "Other Desk", "url": "https://other.example"},
+                    reviewRating={"ratingValue": 5, "bestRating": 5, "worstRating": 1},
+                ),
+            ]
+        )
+    )
+    clients = {}
+    for user in (editor, publisher):
+        _, token = api_token_create(actor=None, user=user, name="t", scopes=("read",))
+        clients[user.username] = APIClient()
+        clients[user.username].credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    api = clients["editor"]
+
+    def urls(query=""):
+        response = api.get(f"/api/v1/external-reviews/{query}")
+        assert response.status_code == 200, response.content
+        return sorted(r["url"].rsplit("/", 1)[-1] for r in response.json()["results"])
+
+    assert urls() == ["1", "2", "3"]
+    assert urls("?publisher=other.example") == ["3"]
+    assert urls("?rating=true") == ["3"]
+    assert urls("?language=DE") == ["2"]
+    assert urls("?updated_since=2999-01-01T00:00:00Z") == []
+    assert api.get("/api/v1/external-reviews/?rating=nonsense").status_code == 400
+    assert clients["publisher"].get("/api/v1/external-reviews/").status_code == 403
