@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 
 from claims.models import Claim
 from reviews.models import Verdict, VerdictState
@@ -49,25 +49,29 @@ class CheckedElsewhere:
     def date_published(self) -> date | None:
         return self.review.date_published
 
-
-def published_rating(claim_id: int) -> str | None:
-    """The desk's latest published rating of a claim (``Verdict`` orders newest first)."""
-    return (
-        Verdict.objects.filter(claim_id=claim_id, state=VerdictState.PUBLISHED)
-        .order_by("-updated_at")
-        .values_list("rating", flat=True)
-        .first()
-    )
+    @property
+    def evidence_stance(self) -> str:
+        """What the review shows as evidence: a false rating refutes the claim, a true one
+        supports it, anything else is context (``reviews.EvidenceStance`` values)."""
+        side = rating_side(self.review.normalised_rating)
+        return {"true": "supports", "false": "refutes"}.get(side, "context")
 
 
 def claim_checked_elsewhere(claim_id: int) -> list[CheckedElsewhere]:
     """The external reviews a claim repeats, best first, with conflicts marked."""
+    # One query: the desk's published rating rides along on every row.
+    desk_rating = (
+        Verdict.objects.filter(claim_id=claim_id, state=VerdictState.PUBLISHED)
+        .order_by("-updated_at")
+        .values("rating")[:1]
+    )
     matches = list(
         ExternalMatch.objects.filter(claim_id=claim_id)
         .select_related("review")
+        .annotate(desk_rating=Subquery(desk_rating))
         .order_by("-relevance", "-score", "review_id")
     )
-    desk = published_rating(claim_id)
+    desk = matches[0].desk_rating if matches else None
     sides = {rating_side(m.review.normalised_rating) for m in matches} - {""}
     return [
         CheckedElsewhere(

@@ -153,3 +153,33 @@ def test_the_admin_claim_page_shows_outlet_and_link(
     client.force_login(editor)
     page = client.get(f"/admin/claims/claim/{claim.pk}/change/").content.decode()
     assert "Example Checks" in page and "https://checks.example.net/review/1" in page
+
+
+def test_queue_claim_page_shows_the_match_and_uses_it_as_evidence(
+    editor, client, django_capture_on_commit_callbacks
+):
+    from reviews.models import Evidence
+
+    load([review(1, FERRY)], django_capture_on_commit_callbacks)
+    claim = new_claim(editor, FERRY, django_capture_on_commit_callbacks)
+    client.force_login(editor)
+    page = client.get(f"/queue/claims/{claim.pk}/").content.decode()
+    assert "Checked elsewhere (1)" in page
+    assert "Example Checks" in page and 'href="https://checks.example.net/review/1"' in page
+    response = client.post(
+        f"/queue/claims/{claim.pk}/evidence/",
+        {
+            "url": "https://checks.example.net/review/1",
+            "title": FERRY,
+            "outlet": "Example Checks",
+            "stance": "refutes",
+            "note": "Fact-check by Example Checks: x",
+        },
+    )
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(claim=claim)
+    assert (evidence.source.url, evidence.stance) == (
+        "https://checks.example.net/review/1",
+        "refutes",
+    )
+    assert 'name="stance" value="refutes"' in page
