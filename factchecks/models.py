@@ -6,6 +6,7 @@ An external review is never the desk's own verdict: it lives in its own table, i
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -127,3 +128,38 @@ class ExternalMatch(models.Model):
 
     def __str__(self) -> str:
         return f"claim {self.claim_id} ~ review {self.review_id} ({self.score:.2f})"
+
+
+class FeedSubscription(models.Model):
+    """An outlet's ClaimReview feed an editor registered: fetched on a schedule by beat
+    (``publishing.tasks.fetch_feed_subscriptions``) with conditional GET, and imported."""
+
+    url = models.URLField(max_length=2000, unique=True)
+    publisher = models.CharField(
+        max_length=200, blank=True, help_text="Outlet name for every item, when the feed omits it."
+    )
+    active = models.BooleanField(default=True)
+    every_minutes = models.PositiveIntegerField(default=60)
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_outcome = models.CharField(max_length=500, blank=True)
+    last_counts = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["etag", "last_modified", "next_check_at", "last_checked_at"]
+    )
+
+    class Meta:
+        ordering = ["url"]
+        constraints = [
+            models.CheckConstraint(condition=Q(every_minutes__gte=5), name="feed_every_5_minutes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url

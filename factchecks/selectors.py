@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import QuerySet, Subquery
+from django.db.models import Q, QuerySet, Subquery
+from django.utils import timezone
 
 from claims.models import Claim
 from reviews.models import Verdict, VerdictState
 
-from .models import ExternalMatch, ExternalReview, NormalisedRating
+from .models import ExternalMatch, ExternalReview, FeedSubscription, NormalisedRating
 
 # The two sides of the scale; a rating on neither (mixed, other, unproven...) conflicts with
 # nothing.
@@ -121,3 +122,14 @@ def external_reviews(
     if updated_since is not None:
         rows = rows.filter(updated_at__gte=updated_since)
     return rows.order_by("-updated_at", "-id")
+
+
+def feed_subscriptions_due() -> list[int]:
+    """Active subscriptions whose next check is due (or was never set)."""
+    now = timezone.now()
+    return list(
+        FeedSubscription.objects.filter(active=True)
+        .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now))
+        .order_by("next_check_at", "id")
+        .values_list("id", flat=True)
+    )

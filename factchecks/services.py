@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from claimdesk.audit import save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
 from claims import engine
+from sources.normalize import normalize_url
 
-from .models import ExternalReview, RatingLabel
+from .models import ExternalReview, FeedSubscription, RatingLabel
 from .normalise import LabelTable, ReviewFields, checked, fingerprint
 from .parsing import Item, MalformedInput, read_items
 
@@ -209,3 +213,71 @@ def rating_label_save(*, actor: Actor, label: RatingLabel) -> RatingLabel:
     reason = "Label changed" if label.pk else "Label added"
     save_audited(label, actor=actor, reason=reason)
     return label
+
+
+def feed_subscription_create(
+    *, actor: Actor, url: str, publisher: str = "", every_minutes: int = 60
+) -> FeedSubscription:
+    """Register an outlet's feed; the address itself is checked by the fetch (outbound guard)."""
+    check(actor, Action.EXTERNAL_REVIEW_IMPORT)
+    try:
+        normalised = normalize_url(url)
+    except ValueError as exc:
+        raise ValidationError({"url": str(exc)}) from None
+    subscription = FeedSubscription(
+        url=normalised,
+        publisher=publisher.strip(),
+        every_minutes=every_minutes,
+        next_check_at=timezone.now(),
+        created_by=acting_user(actor),
+    )
+    save_audited(subscription, actor=actor, reason="Feed subscribed")
+    return subscription
+
+
+def feed_subscription_record(
+    *,
+    subscription: FeedSubscription,
+    outcome: str,
+    counts: dict[str, int] | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+) -> None:
+    """Note a fetch's outcome and when the feed is due again (validators kept for the next
+    conditional GET; a failed fetch keeps the old ones)."""
+    now = timezone.now()
+    subscription.last_checked_at = now
+    subscription.next_check_at = now + dt.timedelta(minutes=subscription.every_minutes)
+    subscription.last_outcome = outcome[:500]
+    fields = ["last_checked_at", "next_check_at", "last_outcome"]
+    if counts is not None:
+        subscription.last_counts = counts
+        fields.append("last_counts")
+    if etag is not None:
+        subscription.etag = etag[:500]
+        subscription.last_modified = (last_modified or "")[:100]
+        fields += ["etag", "last_modified"]
+    FeedSubscription.objects.filter(pk=subscription.pk).update(
+        **{name: getattr(subscription, name) for name in fields}
+    )
+
+
+def feed_subscription_update(
+    *,
+    actor: Actor,
+    subscription: FeedSubscription,
+    publisher: str,
+    active: bool,
+    every_minutes: int,
+) -> None:
+    """Change what an editor may change on a subscription (its address is its identity)."""
+    check(actor, Action.EXTERNAL_REVIEW_IMPORT)
+    subscription.publisher = publisher.strip()
+    subscription.active = active
+    subscription.every_minutes = every_minutes
+    save_audited(
+        subscription,
+        actor=actor,
+        reason="Feed subscription changed",
+        update_fields=["publisher", "active", "every_minutes"],
+    )
