@@ -277,3 +277,52 @@ def test_external_reviews_api_filters_for_staff(editor, publisher):
     assert urls("?updated_since=2999-01-01T00:00:00Z") == []
     assert api.get("/api/v1/external-reviews/?rating=nonsense").status_code == 400
     assert clients["publisher"].get("/api/v1/external-reviews/").status_code == 403
+
+
+def test_admin_upload_imports_and_reports_a_rejection(editor, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(editor)
+    url = "/admin/factchecks/externalreview/import/"
+    assert client.get(url).status_code == 200
+    good = SimpleUploadedFile("feed.json", json.dumps(data_feed([claim_review(1)])).encode())
+    response = client.post(url, {"file": good, "format": "", "publisher": ""}, follow=True)
+    assert "Imported: " in response.content.decode()
+    assert ExternalReview.objects.count() == 1
+    items = [claim_review(2), claim_review(3)]
+    items[1]["datePublished"] = "soon"
+    bad = SimpleUploadedFile("bad.json", json.dumps(data_feed(items)).encode())
+    page = client.post(url, {"file": bad, "format": "", "publisher": ""}).content.decode()
+    assert "Rejected, nothing written: dataFeedElement[1].item[0]: datePublished" in page
+    assert ExternalReview.objects.count() == 1
+
+
+def test_label_table_per_outlet_overrides_the_default(editor):
+    from factchecks.models import RatingLabel
+    from factchecks.services import rating_label_save
+
+    rating_label_save(
+        actor=editor,
+        label=RatingLabel(
+            publisher_site="WWW.Checks.Example.NET", label="  Wrong  ", normalised="mixed"
+        ),
+    )
+    run(
+        data_feed(
+            [
+                claim_review(1, reviewRating={"alternateName": "Wrong"}),
+                claim_review(
+                    2,
+                    author={"name": "Elsewhere", "url": "https://elsewhere.example"},
+                    reviewRating={"alternateName": "WRONG"},
+                ),
+                claim_review(3, reviewRating={"alternateName": "Something new"}),
+            ]
+        )
+    )
+    ratings = dict(ExternalReview.objects.values_list("url", "normalised_rating"))
+    assert ratings == {
+        "https://checks.example.net/review/1": "mixed",
+        "https://checks.example.net/review/2": "false",
+        "https://checks.example.net/review/3": "other",
+    }
