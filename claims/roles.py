@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # Other outlets' fact-checks: read-only rows, and the label table editors keep.
         "factchecks.externalreview": ("view",),
         "factchecks.ratinglabel": ("view", "add", "change"),
+        "factchecks.feedsubscription": ("view", "add", "change"),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),

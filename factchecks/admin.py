@@ -20,7 +20,6 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
-from claimdesk.permissions import is_editor
 from claims.models import Claim
 from reviews.admin import ReviewedClaimAdmin
 
@@ -199,18 +198,6 @@ class FeedSubscriptionAdmin(SimpleHistoryAdmin):
     )
     readonly_fields = ("last_checked_at", "next_check_at", "last_outcome", "last_counts")
     actions = ("fetch_now",)
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_editor(request.user)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_editor(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return is_editor(request.user)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_editor(request.user)
 
     def save_model(
         self, request: HttpRequest, obj: FeedSubscription, form: Any, change: bool
