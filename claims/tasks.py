@@ -19,6 +19,7 @@ from claims.analysis import (
     index_feed_prune,
 )
 from claims.models import AnalysisState, Claim
+from claims.signals import claims_analysed
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class AnalysisTask(Task):
 def analyze_claim(claim_id: int) -> None:
     """Analyse one claim; quietly does nothing when the claim is gone."""
     claim_analyze(claim_id=claim_id)
+    _analysed([claim_id])
 
 
 @shared_task(
@@ -78,7 +80,15 @@ def analyze_claims(claim_ids: list[int]) -> int:
 
     Safe to retry as a whole: each claim's analysis is idempotent.
     """
-    return claims_analyze(claim_ids=claim_ids)
+    done = claims_analyze(claim_ids=claim_ids)
+    _analysed(list(claim_ids))
+    return done
+
+
+def _analysed(claim_ids: list[int]) -> None:
+    for receiver, result in claims_analysed.send_robust(sender=Claim, claim_ids=claim_ids):
+        if isinstance(result, Exception):
+            log.error("after analysis of %s, %r failed: %r", claim_ids, receiver, result)
 
 
 def backlog_enqueue(claim_ids: list[int]) -> bool:

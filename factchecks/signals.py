@@ -1,35 +1,22 @@
-"""New and edited claims are matched against external reviews once they are committed.
+"""Claims are matched against external reviews right after their analysis, in the same worker.
 
-The claims app knows nothing of external reviews (imports run one way), so this app listens
-to ``Claim`` saves: a claim created, or saved with its text among the changed fields (the
-claim services save only what changed), is matched after commit. Bulk writes (benchmarks,
-merges) send no signal; ``match_claims`` can be run for them.
+The claims app knows nothing of external reviews (imports run one way); its analysis tasks
+send ``claims.signals.claims_analysed`` with the analysed claims (one, or a backlog batch), so
+a new or edited claim is matched with no message of its own and a backlog is matched batch by
+batch.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from claims.models import Claim
+from claims.signals import claims_analysed
 
-from .tasks import enqueue_claim_matching
+from .matching import claims_match
 
 
-@receiver(post_save, sender=Claim, dispatch_uid="factchecks-claim-match")
-def _match_after_commit(
-    sender: type[Claim],
-    instance: Claim,
-    created: bool,
-    update_fields: frozenset[str] | None = None,
-    **kwargs: Any,
-) -> None:
-    if kwargs.get("raw"):
-        return
-    if not created and (update_fields is None or "text" not in update_fields):
-        return
-    claim_id = instance.pk
-    transaction.on_commit(lambda: enqueue_claim_matching([claim_id]))
+@receiver(claims_analysed, dispatch_uid="factchecks-match-analysed-claims")
+def _match_analysed(sender: Any, claim_ids: list[int], **kwargs: Any) -> None:
+    claims_match(claim_ids=list(claim_ids))

@@ -7,7 +7,7 @@ import logging
 from celery import shared_task
 from kombu.exceptions import OperationalError
 
-from factchecks.matching import claims_match, reviews_match
+from factchecks.matching import reviews_match
 
 log = logging.getLogger(__name__)
 
@@ -16,12 +16,6 @@ log = logging.getLogger(__name__)
 def match_reviews(review_ids: list[int]) -> int:
     """Match a batch of imported or updated reviews against the desk's claims (idempotent)."""
     return reviews_match(review_ids=list(review_ids))
-
-
-@shared_task(name="factchecks.tasks.match_claims", acks_late=True)
-def match_claims(claim_ids: list[int]) -> int:
-    """Match new or edited claims against the external reviews (idempotent)."""
-    return claims_match(claim_ids=list(claim_ids))
 
 
 def _send(task: object, ids: list[int], what: str) -> None:
@@ -38,7 +32,3 @@ def enqueue_review_matching(review_ids: list[int], batch: int) -> None:
     """One message per ``batch`` reviews, never one per row."""
     for start in range(0, len(review_ids), batch):
         _send(match_reviews, review_ids[start : start + batch], "reviews")
-
-
-def enqueue_claim_matching(claim_ids: list[int]) -> None:
-    _send(match_claims, claim_ids, "claims")
