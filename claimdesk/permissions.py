@@ -49,6 +49,8 @@ class Action(StrEnum):
     API_TOKEN_REVOKE = "api_token.revoke"  # noqa: S105 - an action name, not a secret
     WEBHOOK_MANAGE = "webhook.manage"
     WEBHOOK_REPLAY = "webhook.replay"
+    EXTERNAL_REVIEW_IMPORT = "external_review.import"
+    RATING_LABEL_MANAGE = "rating_label.manage"
 
 
 def roles_of(user: Actor) -> frozenset[str]:
@@ -170,6 +172,9 @@ _RULES: dict[Action, Rule] = {
         )
     ),
     Action.WEBHOOK_REPLAY: lambda u, o: is_editor(u),
+    # Other outlets' fact-checks: editors import them and keep the rating label table.
+    Action.EXTERNAL_REVIEW_IMPORT: lambda u, o: is_editor(u),
+    Action.RATING_LABEL_MANAGE: lambda u, o: is_editor(u),
 }
 
 

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "claims",
     "reviews",
     "ingest",
+    "factchecks",
     "publishing",
     "desk",
 ]
@@ -249,6 +250,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
     "deliver-due-webhooks": {"task": "publishing.tasks.deliver_due_webhooks", "schedule": 30.0},
     "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
+    "fetch-claimreview-feeds": {
+        "task": "publishing.tasks.fetch_feed_subscriptions",
+        "schedule": 300.0,
+    },
 }
 # A claim still pending this long after its analysis was requested is enqueued again by the
 # sweep: its message was lost (broker down or restarted) or its worker was killed. With

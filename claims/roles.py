@@ -33,6 +33,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         # unlock. The failure log stays read-only.
         "axes.accessattempt": ("view", "delete"),
         "axes.accessfailurelog": ("view",),
+        # Other outlets' fact-checks: read-only rows, and the label table editors keep.
+        "factchecks.externalreview": ("view",),
+        "factchecks.ratinglabel": ("view", "add", "change"),
+        "factchecks.feedsubscription": ("view", "add", "change"),
     },
     FACT_CHECKERS: {
         "sources.source": ("view", "add"),
@@ -44,6 +48,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "reviews.verdict": ("view", "add", "change"),
         "reviews.evidence": ("view", "add", "change", "delete"),
         "claims.flag": ("view",),
+        "factchecks.externalreview": ("view",),
     },
     PUBLISHERS: {},
 }

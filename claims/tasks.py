@@ -20,6 +20,7 @@ from claims.analysis import (
     index_feed_prune,
 )
 from claims.models import AnalysisState, Claim
+from claims.signals import claims_analysed
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class AnalysisTask(Task):
 def analyze_claim(claim_id: int) -> None:
     """Analyse one claim; quietly does nothing when the claim is gone."""
     claim_analyze(claim_id=claim_id)
+    _analysed([claim_id])
 
 
 @shared_task(
@@ -86,7 +88,14 @@ def analyze_claims(claim_ids: list[int]) -> int:
     log.info(
         "analysed %d of %d claim(s) in %.1f s", done, len(claim_ids), time.monotonic() - started
     )
+    _analysed(list(claim_ids))
     return done
+
+
+def _analysed(claim_ids: list[int]) -> None:
+    for receiver, result in claims_analysed.send_robust(sender=Claim, claim_ids=claim_ids):
+        if isinstance(result, Exception):
+            log.error("after analysis of %s, %r failed: %r", claim_ids, receiver, result)
 
 
 def backlog_enqueue(claim_ids: list[int]) -> bool:

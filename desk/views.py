@@ -34,6 +34,7 @@ from desk.forms import (
     VerdictForm,
 )
 from desk.markdown import render_markdown
+from factchecks.selectors import claim_checked_elsewhere
 from reviews import selectors, services
 from reviews.models import Verdict, VerdictState
 
@@ -172,6 +173,7 @@ def _claim_response(
         or CorrectionForm(initial=_verdict_initial(current)),
         "retract_form": forms.get("retract_form") or RetractForm(),
         "stale": forms.get("stale"),
+        "checked_elsewhere": claim_checked_elsewhere(pk),
     }
     return render(request, "desk/claim.html", context, status=status)
 

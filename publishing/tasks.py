@@ -7,6 +7,8 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError, InterfaceError
 
+from factchecks.selectors import feed_subscriptions_due
+from publishing.feeds import feed_fetch
 from publishing.webhook_services import webhook_deliver, webhook_deliveries_due
 
 log = logging.getLogger(__name__)
@@ -37,4 +39,20 @@ def deliver_due_webhooks() -> int:
         deliver_webhook.delay(delivery_id)
     if ids:
         log.info("webhook sweep enqueued %d delivery(ies)", len(ids))
+    return len(ids)
+
+
+@shared_task(acks_late=True)
+def fetch_feed_subscription(subscription_id: int) -> str:
+    """Fetch one subscribed ClaimReview feed (conditional GET, through the outbound guard) and
+    import it; idempotent: an unchanged feed answers 304 or imports as all unchanged."""
+    return feed_fetch(subscription_id=subscription_id)
+
+
+@shared_task
+def fetch_feed_subscriptions() -> int:
+    """Beat: enqueue every subscribed feed that is due."""
+    ids = feed_subscriptions_due()
+    for subscription_id in ids:
+        fetch_feed_subscription.delay(subscription_id)
     return len(ids)

@@ -7,6 +7,8 @@ import datetime as dt
 import random
 import secrets
 import ssl
+from dataclasses import dataclass
+from typing import IO
 
 from django.conf import settings
 from standardwebhooks import Webhook
@@ -98,3 +100,44 @@ def sign(secret: str, msg_id: str, timestamp: dt.datetime, body: str) -> dict[st
         "content-type": "application/json",
         "user-agent": "Claimdesk-Webhooks/1",
     }
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a guarded GET into a stream brought back: status, validators for the next
+    conditional GET."""
+
+    status: int
+    etag: str
+    last_modified: str
+
+
+def stream_pinned(
+    target: Target,
+    *,
+    into: IO[bytes],
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+    max_bytes: int = 512 * 1024 * 1024,
+) -> Streamed:
+    """GET the target at its checked address into ``into`` (streamed, capped at ``max_bytes``).
+
+    The same pinning as :func:`post_pinned` (``claimdesk.outbound.open_pinned``); used to fetch
+    other outlets' ClaimReview feeds, which may be far larger than a page kept in memory. A 304
+    leaves ``into`` empty; redirects are not followed.
+    """
+    with outbound.open_pinned(
+        target, method="GET", timeout=timeout, headers=headers or {}
+    ) as response:
+        if response.status_code == 200:
+            size = 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > max_bytes:
+                    raise UnsafeTarget(f"The response is larger than {max_bytes} bytes.")
+                into.write(chunk)
+        return Streamed(
+            status=response.status_code,
+            etag=response.headers.get("etag", ""),
+            last_modified=response.headers.get("last-modified", ""),
+        )

@@ -48,6 +48,8 @@ MATRIX = {
     "source-candidates": row((403, 403, 200, 200)),
     "flag-list": row((403, 403, 200, 200)),
     "flag-detail": row((403, 403, 200, 200)),
+    "externalreview-list": row((403, 403, 200, 200)),
+    "externalreview-detail": row((403, 403, 200, 200)),
     # Everyone manages only their own endpoints; the detail object is the publisher's.
     "webhook-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
     "webhook-detail": row((200, 404, 404, 404), delete=(204, 404, 404, 404)),
@@ -98,7 +100,13 @@ def objects(publisher):
     endpoint, _ = webhook_endpoint_create(
         actor=publisher, url=PUBLIC_HOOK, events=["claimreview.published"]
     )
+    from factchecks.models import ExternalReview
+
+    external = ExternalReview.objects.create(
+        url="https://checks.example.net/r/1", claim_reviewed="Tolls fell.", raw={}, fingerprint="x"
+    )
     return {
+        "externalreview": external.pk,
         "webhook": endpoint.pk,
         "claimreview": review.pk,
         "claim": submitted.json()["id"],

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 # rows + their tags, and the count of unassigned claims.
 QUEUE_QUERIES = 10
 # Session, user, roles, the claim (+ tags), appearances, flags + the other claims' verdicts,
-# verdicts, evidence, verdict history, open assignment, claim history.
-CLAIM_QUERIES = 13
+# verdicts, evidence, verdict history, open assignment, claim history, other outlets' checks.
+CLAIM_QUERIES = 14
 
 
 def fill_queue(editor, checker, n):

@@ -90,14 +90,31 @@ class ClaimSerializer(serializers.ModelSerializer[Claim]):
         return self._verdict_serializer.to_representation(published[0])
 
 
+class CheckedElsewhereReviewSerializer(serializers.Serializer[dict[str, Any]]):
+    """Another outlet's fact-check of the same claim (never the desk's own verdict)."""
+
+    url = serializers.URLField()
+    publisher = serializers.CharField()
+    rating = serializers.CharField(help_text="The outlet's own words (alternateName).")
+    normalised_rating = serializers.CharField()
+    date_published = serializers.DateField(allow_null=True)
+    verdict_conflict = serializers.BooleanField(
+        help_text="The desk's published verdict is on the other side of the scale."
+    )
+
+
 class MatchSerializer(serializers.Serializer[dict[str, Any]]):
-    """Another claim the analysis found to repeat or contradict this one."""
+    """Another claim the analysis found to repeat or contradict this one (``repeat``,
+    ``conflict``), or another outlet's fact-check it repeats (``checked_elsewhere``)."""
 
     kind = serializers.CharField()
-    status = serializers.CharField()
+    status = serializers.CharField(required=False)
     score = serializers.FloatField()
-    claim = serializers.IntegerField(help_text="The other claim's id.")
-    rating = serializers.CharField(allow_null=True, help_text="Its published rating, if any.")
+    claim = serializers.IntegerField(required=False, help_text="The other claim's id.")
+    rating = serializers.CharField(
+        required=False, allow_null=True, help_text="Its published rating, if any."
+    )
+    review = CheckedElsewhereReviewSerializer(required=False)
 
 
 class ClaimDetailSerializer(ClaimSerializer):
@@ -109,7 +126,7 @@ class ClaimDetailSerializer(ClaimSerializer):
     @extend_schema_field(MatchSerializer(many=True))
     def get_matches(self, claim: Claim) -> list[dict[str, Any]]:
         rows: list[Any] = self.context.get("matches", [])
-        return [
+        found: list[dict[str, Any]] = [
             {
                 "kind": row.flag.kind,
                 "status": row.flag.status,
@@ -118,6 +135,21 @@ class ClaimDetailSerializer(ClaimSerializer):
                 "rating": row.other_rating,
             }
             for row in rows
+        ]
+        return found + [
+            {
+                "kind": "checked_elsewhere",
+                "score": round(row.score, 4),
+                "review": {
+                    "url": row.review.url,
+                    "publisher": row.review.publisher_name or row.review.publisher_site,
+                    "rating": row.review.rating_label,
+                    "normalised_rating": row.review.normalised_rating,
+                    "date_published": row.review.date_published,
+                    "verdict_conflict": row.conflicts_with_desk,
+                },
+            }
+            for row in self.context.get("checked_elsewhere", [])
         ]
 
 

@@ -23,6 +23,7 @@ from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action, is_staff_member
 from claims.models import ApiSubmission, Appearance, Claim, ClaimStatus, Flag, FlagKind, FlagStatus
 from claims.services import claim_submit
+from factchecks.selectors import claim_checked_elsewhere
 from publishing.api.claims.representations import CLAIM_COLUMNS, claims
 from publishing.api.claims.serializers import (
     ClaimDetailSerializer,
@@ -112,7 +113,12 @@ class ClaimViewSet(
         if not is_staff_member(self.request.user):
             # Publishers learn of matches only with claims that have a published verdict.
             rows = [row for row in rows if row.other_rating is not None]
-        context = {**self.get_serializer_context(), "matches": rows}
+        context = {
+            **self.get_serializer_context(),
+            "matches": rows,
+            # Other outlets' published fact-checks are public: every reader of the claim sees them.
+            "checked_elsewhere": claim_checked_elsewhere(claim.pk),
+        }
         return dict(ClaimDetailSerializer(claim, context=context).data)
 
     @extend_schema(
