@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("claims", "0009_apisubmission_from_reviews"),
+        ("claims", "0010_appearance_checkworthiness_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
