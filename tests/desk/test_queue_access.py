@@ -6,6 +6,9 @@ from __future__ import annotations
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from ingest import extract
+from ingest.models import IngestOrigin
+from ingest.services import ingest_body
 from reviews.services import assignment_create, verdict_create, verdict_submit
 from tests.desk.queue_helpers import VERDICT, queued_claim, signed_in
 
@@ -32,6 +35,11 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "verdict_publish": (EDITORS, "post"),
     "verdict_correct": (EDITORS, "post"),
     "verdict_retract": (EDITORS, "post"),
+    # Ingest: fact-checkers and editors bring sources in and go through their candidates (the
+    # services decide which decisions each may take).
+    "source_new": (STAFF, "get"),
+    "source": (STAFF, "get"),
+    "candidate_decide": (STAFF, "post"),
 }
 
 
@@ -53,7 +61,14 @@ def urls(editor, checker):
     assignment_create(actor=editor, claim=claim, reviewer=checker)
     verdict = verdict_create(actor=checker, claim=claim, **VERDICT)
     verdict_submit(actor=checker, verdict=verdict)
+    source = ingest_body(
+        actor=editor,
+        extracted=extract.from_text("Ferry fares rose 30% last year, the operator said."),
+        origin=IngestOrigin.TEXT,
+    ).source
     args = {
+        "source": [source.pk],
+        "candidate_decide": [source.candidates.get().pk],
         "claim": [claim.pk],
         "verdict_save": [claim.pk],
         "evidence_add": [claim.pk],
