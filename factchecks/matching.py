@@ -218,12 +218,15 @@ def _store(found: list[Found], *, claim_ids: Iterable[int]) -> None:
 
 def claims_match(*, claim_ids: list[int]) -> int:
     """Find the external reviews each claim repeats and store them; how many were found."""
+    index = review_index()
+    if not index.n_docs:
+        # No review at all, so no match either (matches go with their reviews): one query.
+        return 0
     rows = list(
         Claim.objects.filter(pk__in=claim_ids)
         .exclude(status=ClaimStatus.MERGED)
         .values_list("id", "text")
     )
-    index = review_index()
     found: list[Found] = []
     for claim_id, text in rows:
         found += _matches_of(claim_id, engine.analyze(text), index)
