@@ -164,6 +164,7 @@ BAD_VALUES: list[tuple[str, str | None, str]] = [
     ("MATCHING_REPEAT_THRESHOLD", "1.5", "MATCHING_REPEAT_THRESHOLD='1.5': out of range; give a"),
     ("MATCHING_RELATED_THRESHOLD", "-0.1", "MATCHING_RELATED_THRESHOLD='-0.1': out of range"),
     ("MATCHING_CONFLICT_THRESHOLD", "high", "MATCHING_CONFLICT_THRESHOLD='high': not a number"),
+    ("INGEST_CANDIDATE_THRESHOLD", "2", "INGEST_CANDIDATE_THRESHOLD='2': out of range"),
     ("MATCHING_SEMANTIC", "sometimes", "MATCHING_SEMANTIC='sometimes': use one of auto, on, off"),
     ("ANALYSIS_STALE_AFTER_SECONDS", "-5", "ANALYSIS_STALE_AFTER_SECONDS='-5': out of range"),
     ("ANALYSIS_INDEX_FEED_HOURS", "0", "ANALYSIS_INDEX_FEED_HOURS='0': out of range"),
