@@ -20,7 +20,7 @@ from claims.models import Flag, FlagKind, FlagStatus, Tag
 from desk.flag_forms import ConfirmForm, DismissForm, FlagFilterForm, NotSureForm
 from desk.flag_selectors import FlagFilters, flag_list, flag_page
 from desk.highlight import highlight_pair
-from desk.views import _add_errors, _user, editor_required
+from desk.views import add_service_errors, editor_required, staff_user
 
 
 def _filters(request: HttpRequest) -> tuple[FlagFilterForm, FlagFilters]:
@@ -35,7 +35,7 @@ def _filters(request: HttpRequest) -> tuple[FlagFilterForm, FlagFilters]:
         min_score=data["min_score"],
         max_score=data["max_score"],
         tag=data["tag"],
-        assigned_to=_user(request).pk if data["mine"] else None,
+        assigned_to=staff_user(request).pk if data["mine"] else None,
         claim=data["claim"],
         sort=data["sort"] or "score",
     )
@@ -65,7 +65,7 @@ def _flag_response(
     request: HttpRequest, pk: int, *, status: int = 200, **forms: Any
 ) -> HttpResponse:
     try:
-        page = flag_page(pk, viewer=_user(request))
+        page = flag_page(pk, viewer=staff_user(request))
     except Flag.DoesNotExist:
         raise Http404("No such flag.") from None
     flag = page.flag
@@ -94,7 +94,7 @@ def flag_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _after_decision(request: HttpRequest, flag: Flag, done: str) -> HttpResponse:
     messages.success(request, done)
     if request.POST.get("then") == "next":
-        page = flag_page(flag.pk, viewer=_user(request))
+        page = flag_page(flag.pk, viewer=staff_user(request))
         if page.next_id is not None:
             return redirect("desk:flag", pk=page.next_id)
     return redirect("desk:flag", pk=flag.pk)
@@ -109,7 +109,7 @@ def _decide(
     try:
         act(flag, form)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         if form.non_field_errors():
             # Such as "decided already": the forms may be gone from the page, so say it on top.
             messages.error(request, " ".join(str(e) for e in form.non_field_errors()))
@@ -154,7 +154,7 @@ def flag_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @editor_required
 @require_POST
 def flag_not_sure(request: HttpRequest, pk: int) -> HttpResponse:
-    page = flag_page(pk, viewer=_user(request))
+    page = flag_page(pk, viewer=staff_user(request))
     form = NotSureForm(request.POST, editors=page.editors)
     return _decide(
         request,

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from claims.models import Claim
-from desk.views import _add_errors, _user, staff_required
+from desk.views import add_service_errors, staff_required, staff_user
 from ingest import selectors, services
 from ingest.extract import max_bytes
 from ingest.models import Candidate, IngestState
@@ -46,9 +46,9 @@ def source_new(request: HttpRequest) -> HttpResponseBase:
             file_data=upload.read(max_bytes() + 1) if upload else None,
         )
         try:
-            ingest, _created = services.ingest_submit(actor=_user(request), submitted=submitted)
+            ingest, _created = services.ingest_submit(actor=staff_user(request), submitted=submitted)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             if ingest.state == IngestState.DONE and ingest.source_id:
                 return redirect("queue:source", pk=ingest.source_id)
@@ -85,7 +85,7 @@ def source_page(request: HttpRequest, pk: int) -> HttpResponse:
 def candidate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     candidate = get_object_or_404(Candidate.objects.select_related("source"), pk=pk)
     action = request.POST.get("action", "")
-    actor = _user(request)
+    actor = staff_user(request)
     error = ""
     try:
         if action == "accept":

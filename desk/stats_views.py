@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 
 from claimdesk.permissions import is_editor
 from desk import charts, stats
-from desk.views import _user, staff_required
+from desk.views import staff_required, staff_user
 
 
 def _period(request: HttpRequest) -> stats.Period:
@@ -31,7 +31,7 @@ def _period(request: HttpRequest) -> stats.Period:
 def stats_index(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     editor = is_editor(request.user)
-    shown = stats.dashboard(period, viewer=_user(request), editor=editor)
+    shown = stats.dashboard(period, viewer=staff_user(request), editor=editor)
     context = {
         "period": period,
         "periods": stats.PERIODS,
@@ -45,7 +45,7 @@ def stats_index(request: HttpRequest) -> HttpResponse:
 @require_GET
 def stats_csv(request: HttpRequest, key: str) -> HttpResponse:
     period = _period(request)
-    chart = stats.one_chart(key, period, viewer=_user(request), editor=is_editor(request.user))
+    chart = stats.one_chart(key, period, viewer=staff_user(request), editor=is_editor(request.user))
     if chart is None:
         if key in stats.EDITOR_CHARTS:
             raise PermissionDenied("This chart is for editors.")

@@ -66,12 +66,12 @@ def editor_required(view: View) -> View:
     return login_required(wrapper, login_url=LOGIN_URL)
 
 
-def _user(request: HttpRequest) -> User:
+def staff_user(request: HttpRequest) -> User:
     assert isinstance(request.user, User)  # the decorators above guarantee it
     return request.user
 
 
-def _add_errors(form: Form, exc: ValidationError) -> None:
+def add_service_errors(form: Form, exc: ValidationError) -> None:
     """Put a service's validation errors beside the form's fields (or above the form)."""
     if hasattr(exc, "error_dict"):
         for name, errors in exc.message_dict.items():
@@ -106,7 +106,7 @@ def _filters(data: Any) -> tuple[QueueFilterForm, selectors.QueueFilters]:
 @require_GET
 def queue_index(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request.GET)
-    page = selectors.queue_page(user=_user(request), filters=filters)
+    page = selectors.queue_page(user=staff_user(request), filters=filters)
     return render(
         request,
         "desk/queue.html",
@@ -227,10 +227,10 @@ def verdict_save(request: HttpRequest, pk: int) -> HttpResponse:
         data_copy["revision"] = str(current.revision)
         form = VerdictForm(data_copy)
         form.is_valid()
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _claim_response(request, pk, verdict_form=form, stale=current, status=409)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _claim_response(request, pk, verdict_form=form)
     return redirect(reverse("queue:claim", args=[pk]) + "#verdict")
 
@@ -245,7 +245,7 @@ def evidence_add(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.evidence_add_source(actor=request.user, claim=claim, **form.cleaned_data)
     except ValidationError as exc:
-        _add_errors(form, exc)
+        add_service_errors(form, exc)
         return _claim_response(request, pk, evidence_form=form)
     messages.success(request, "Evidence added.")
     return redirect(reverse("queue:claim", args=[pk]) + "#evidence")
@@ -302,7 +302,7 @@ def _editor_action(
         if form is None:
             messages.error(request, " ".join(exc.messages))
         else:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
             return _claim_response(request, verdict.claim_id, **bound)
     else:
         messages.success(request, done)
