@@ -46,7 +46,9 @@ def source_new(request: HttpRequest) -> HttpResponseBase:
             file_data=upload.read(max_bytes() + 1) if upload else None,
         )
         try:
-            ingest, _created = services.ingest_submit(actor=staff_user(request), submitted=submitted)
+            ingest, _created = services.ingest_submit(
+                actor=staff_user(request), submitted=submitted
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
