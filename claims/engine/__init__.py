@@ -21,7 +21,7 @@ from .features import ClaimFeatures, DirectionCue, analyze, index_term_counts, i
 from .quantities import Quantity
 from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
 
-ENGINE_VERSION = "lex-3"
+ENGINE_VERSION = "lex-4"
 
 __all__ = [
     "BM25",
