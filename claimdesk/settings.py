@@ -217,12 +217,15 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any]
 CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+# What a Redis broker needs, named apart so a process switched to Redis (the fault tests) gets
+# the same timeouts as production.
+REDIS_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "socket_connect_timeout": 2.0,
+    "socket_timeout": 2.0,
+}
 if REDIS_URL:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-        "socket_connect_timeout": 2.0,
-        "socket_timeout": 2.0,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 else:
     # One folder for queued messages (written and read by every process), one for the
     # exchange tables. Created here so the first publish never fails on a missing folder.

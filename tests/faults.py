@@ -25,6 +25,7 @@ from pathlib import Path
 import kombu.pools
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 
 from claimdesk.celery import app as celery_app
@@ -57,6 +58,13 @@ def use_broker(url):
     only way to switch brokers in a running process (untyped: celery-types does not know them).
     """
     celery_app.conf.broker_url = url
+    # Without REDIS_URL the settings hold the folder broker's options; a Redis broker needs its
+    # socket timeouts, else a publish to a hung Redis waits forever.
+    celery_app.conf.broker_transport_options = (
+        settings.REDIS_BROKER_TRANSPORT_OPTIONS
+        if url.startswith("redis")
+        else settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    )
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     # Closes and forgets kombu's shared pools, so none is reused for the other broker.

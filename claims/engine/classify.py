@@ -300,7 +300,7 @@ def _classify(
             conflict_cues.append(f"{what}: {ab(xs, ys)}{note}")
     if other_time:
         reasons.append(
-            f"Different year: {ab(_fmt_years(a.years), _fmt_years(b.years))} (another time, not a conflict)"
+            f"Different year: {ab(dates.years_a or 'none', dates.years_b or 'none')} (another time, not a conflict)"
         )
         for m in differing:
             reasons.append(f"Numbers differ: {ab(m.a.raw, m.b.raw)}, but for another time")
@@ -429,10 +429,6 @@ def _another_time(
     if a.target_years and b.target_years and not set(a.target_years) & set(b.target_years):
         return False
     return figures_agree or bool(a.direction_cues and b.direction_cues)
-
-
-def _fmt_years(years: tuple[int, ...]) -> str:
-    return ", ".join(str(y) for y in years) or "none"
 
 
 def _other_speaker(a: ClaimFeatures, b: ClaimFeatures) -> bool:

@@ -333,6 +333,14 @@ class DateComparison:
     # (what differs, a's, b's, a note), worded by the caller ("Different date: x vs y");
     # empty when nothing conflicts.
     conflict: tuple[str, str, str, str] | tuple[()]
+    # The years compared, as a reader would write them ("2023", "last year").
+    years_a: str = ""
+    years_b: str = ""
+
+
+def _relative_words(offset: int) -> str:
+    named = {-1: "last year", 0: "this year", 1: "next year"}
+    return named.get(offset) or (f"{-offset} years ago" if offset < 0 else f"in {offset} years")
 
 
 def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
@@ -344,6 +352,16 @@ def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
     """
     ya, yb = set(a.years), set(b.years)
     years_differ = bool(ya and yb and not ya & yb)
+    shown_a = ", ".join(map(str, sorted(ya)))
+    shown_b = ", ".join(map(str, sorted(yb)))
+    if not ya and not yb and a.relative_years and b.relative_years:
+        # Both name a year relative to their own time ("last year" vs "this year"): read as
+        # said at about the same time, they differ as calendar years would. Against a
+        # calendar year a relative one says nothing without the claim's date.
+        ra, rb = set(a.relative_years), set(b.relative_years)
+        years_differ = not ra & rb
+        shown_a = ", ".join(_relative_words(o) for o in sorted(ra))
+        shown_b = ", ".join(_relative_words(o) for o in sorted(rb))
     conflict: tuple[str, str, str, str] | tuple[()] = ()
     # Dates with a day ("2025-05-02", or "--05-02" when no year is given): another day for the
     # same event contradicts, whether or not a year is stated.
@@ -357,13 +375,8 @@ def compare_dates(a: ClaimFeatures, b: ClaimFeatures) -> DateComparison:
     ):
         conflict = ("Different date", ", ".join(full_a), ", ".join(full_b), "")
     if not conflict and years_differ:
-        conflict = (
-            "Different year",
-            ", ".join(map(str, sorted(ya))),
-            ", ".join(map(str, sorted(yb))),
-            " (another date for the same claim)",
-        )
-    return DateComparison(years_differ, conflict)
+        conflict = ("Different year", shown_a, shown_b, " (another date for the same claim)")
+    return DateComparison(years_differ, conflict, shown_a, shown_b)
 
 
 def _dates_compatible(xs: list[str], ys: list[str]) -> bool:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .lexicon import lexicon, multipliers, ordinal_value, rewrite
+from .lexicon import lexicon, multipliers, ordinal_value, relative_years, rewrite
 from .normalize import (
     NEGATIONS,
     STOPWORDS,
@@ -87,6 +87,9 @@ class ClaimFeatures:
     ranks: tuple[str, ...] = ()
     # Stems of whoever the claim is attributed to ("..., China has warned").
     speakers: tuple[str, ...] = ()
+    # Years named relative to the claim's own time ("last year" -1), when the text carries no
+    # date to resolve them against (else they are in ``years``).
+    relative_years: tuple[int, ...] = ()
 
 
 # Direction lexicon: base forms, stemmed at import time so every inflection hits.
@@ -233,6 +236,7 @@ def analyze(text: str) -> ClaimFeatures:
     name_numbers: list[str] = []
     factors = multipliers(cleaned)
     factor_spans = [(s, e) for _, s, e in factors]
+    relative = relative_years(cleaned)
     parsed = parse_quantities(
         cleaned,
         [(d.start, d.end) for d in dates] + factor_spans,
@@ -290,6 +294,11 @@ def analyze(text: str) -> ClaimFeatures:
     direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier, upper_ok)
 
     years = [y for y, _ in years_found] + [d.year for d in dates if d.year is not None]
+    offsets = [offset for offset, _, _ in relative]
+    if posted_year is not None:
+        # A post's own date says which year "last year" was.
+        years += [posted_year + offset for offset in offsets]
+        offsets = []
     target_years = []
     for year, offset in years_found:
         prev = re.findall(r"[A-Za-z]+", cleaned[max(0, offset - 12) : offset].lower())
@@ -313,6 +322,7 @@ def analyze(text: str) -> ClaimFeatures:
         subject_stems=subject_stems,
         subject_stem_of=subject_stem_of,
         target_years=tuple(dict.fromkeys(target_years)),
+        relative_years=tuple(dict.fromkeys(offsets)),
         posted_year=posted_year,
         is_post=posted_year is not None or looks_like_post(text),
         polar=tuple(polar),

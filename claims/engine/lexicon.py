@@ -136,6 +136,9 @@ class Lexicon:
     currency_of: dict[str, str]
     # Country and region names and their demonyms, lower case: always names.
     places: frozenset[str]
+    # "last year" -> -1 ... and "N years ago".
+    relative_year_re: re.Pattern[str]
+    relative_year_of: dict[str, int]
 
     def concept(self, word_stem: str) -> str:
         """The term a stem is indexed and compared as: its synonym group's term, and for a
@@ -209,6 +212,13 @@ def lexicon() -> Lexicon:
         re.IGNORECASE,
     )
     sup = data["superlatives"]
+    relative = {" ".join(k.lower().split()): int(v) for k, v in data["relative_years"].items()}
+    relative_year_re = re.compile(
+        r"\b(?:(?P<phrase>"
+        + "|".join(re.escape(k).replace(r"\ ", r"\s+") for k in sorted(relative, key=len)[::-1])
+        + r")|(?P<n>\d{1,2}|[a-z]+(?:-[a-z]+)?)\s+years?\s+ago)\b",
+        re.IGNORECASE,
+    )
     return Lexicon(
         phrase_re=phrase_re,
         phrase_lower=re.compile(phrase_re.pattern) if phrase_re is not None else None,
@@ -227,6 +237,8 @@ def lexicon() -> Lexicon:
         places=frozenset(
             [*data["demonyms"], *(f for forms in data["demonyms"].values() for f in forms)]
         ),
+        relative_year_re=relative_year_re,
+        relative_year_of=relative,
     )
 
 
@@ -357,6 +369,33 @@ def rewrite(text: str) -> Rewritten:
             pos = m.end()
     replace_in(pos, len(text))
     return Rewritten("".join(out), tuple(spans))
+
+
+_BOUND_BEFORE = re.compile(
+    r"\b(?:more|less|fewer|over|under|least|most|nearly|almost|about|around|some|roughly|"
+    r"approximately|up\s+to|than)\s*$",
+    re.IGNORECASE,
+)
+
+
+def relative_years(text: str) -> list[tuple[int, int, int]]:
+    """Years named relative to the claim's own time: (offset, start, end), "last year" -1,
+    "3 years ago" -3."""
+    lex = lexicon()
+    found: list[tuple[int, int, int]] = []
+    for m in lex.relative_year_re.finditer(text):
+        if m.group("n"):
+            if _BOUND_BEFORE.search(text, 0, m.start()):
+                continue  # "more than 2 years ago" is a span of time: the figures compare it
+            n = m.group("n")
+            value = int(n) if n.isdigit() else _number_value(n)
+            if not value:
+                continue
+            offset = -value
+        else:
+            offset = lex.relative_year_of[" ".join(m.group("phrase").lower().split())]
+        found.append((offset, m.start(), m.end()))
+    return found
 
 
 def multipliers(text: str) -> list[tuple[float, int, int]]:

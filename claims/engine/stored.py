@@ -18,7 +18,7 @@ from .quantities import Quantity
 __all__ = ["dumps", "loads"]
 
 # Bumped when the layout changes; a stored analysis of another layout is analysed afresh.
-LAYOUT = 3
+LAYOUT = 4
 
 
 def dumps(f: ClaimFeatures) -> str:
@@ -47,6 +47,7 @@ def dumps(f: ClaimFeatures) -> str:
             f.polar,
             f.ranks,
             f.speakers,
+            f.relative_years,
         ],
         separators=(",", ":"),
     )
@@ -77,6 +78,7 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         polar,
         ranks,
         speakers,
+        relative,
     ) = row
     return ClaimFeatures(
         text=text,
@@ -106,4 +108,5 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         polar=tuple(polar),
         ranks=tuple(ranks),
         speakers=tuple(speakers),
+        relative_years=tuple(relative),
     )

@@ -283,6 +283,57 @@ def test_a_counted_number_after_a_name_stays_a_figure() -> None:
     assert_label(result, "conflict", "500 vs 900")
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "label", "reason"),
+    [
+        # The same event put in another relative year contradicts.
+        (
+            "The ferry line closed last year.",
+            "The ferry line closed this year.",
+            "conflict",
+            "last year vs this year",
+        ),
+        (
+            "The stadium was built four years ago.",
+            "The stadium was built 7 years ago.",
+            "conflict",
+            "4 years ago vs 7 years ago",
+        ),
+        # Figures in different relative years are two measurements.
+        (
+            "Rents rose 6% last year.",
+            "Rents rose 2% next year.",
+            "compatible",
+            "another time",
+        ),
+        # Said the same way, the same year.
+        (
+            "The ferry line closed last year.",
+            "Last year the ferry line closed.",
+            "repeat",
+            None,
+        ),
+    ],
+)
+def test_relative_years(a: str, b: str, label: str, reason: str | None) -> None:
+    assert_label(verdict(a, b), label, reason)
+
+
+def test_a_relative_year_is_read_from_the_posts_own_date() -> None:
+    post = "Our ferry line closed last year. — Harbour Office (@harbour) June 4, 2025"
+    assert analyze(post).years == (2024,)
+    assert verdict(post, "The ferry line closed in 2024.").label == "repeat"
+    assert_label(verdict(post, "The ferry line closed in 2019."), "conflict", "2024 vs 2019")
+
+
+def test_a_relative_year_says_nothing_against_a_calendar_year_without_a_date() -> None:
+    # Without the claim's own date "last year" may be any year: neither a match nor a clash.
+    result = verdict("The ferry line closed last year.", "The ferry line closed in 2019.")
+    assert not any("Different year" in r for r in result.reasons), result.reasons
+    # A bounded span of time is a figure, compared as one.
+    assert analyze("He left more than 2 years ago.").relative_years == ()
+
+
 SENTENCES = (
     "The charity raised 45,000 pounds last winter.",
     "Last winter the charity raised forty-five thousand pounds.",
