@@ -21,8 +21,8 @@ from kombu.exceptions import OperationalError
 from claimdesk.permissions import Action, Actor, acting_user, check
 from claims import engine
 from claims.analysis import rank_many
-from claims.models import Appearance, Claim, ClaimStatus
-from claims.services import appearance_add, claim_create
+from claims.models import Appearance, Claim, Claimant, ClaimantKind, ClaimStatus
+from claims.services import appearance_add, claim_create, claimant_create
 from ingest.checkworthiness import score_sentences
 from ingest.extract import Extracted
 from ingest.extract import from_file as extract_file
@@ -40,6 +40,7 @@ __all__ = [
     "candidate_accept",
     "candidate_accept_as_appearance",
     "candidate_reject",
+    "candidates_accept_many",
     "candidates_build",
     "ingest_body",
     "ingest_fetch",
@@ -216,15 +217,103 @@ def _appearance(actor: Actor, locked: Candidate, claim: Claim, speaker: str) -> 
     )
 
 
+_ORGANISATION_WORDS = frozenset(
+    {
+        "agency", "bank", "bureau", "commission", "committee", "council", "department",
+        "government", "group", "inc", "institute", "ltd", "ministry", "office", "party",
+        "university", "association", "foundation", "company", "corporation", "fund", "court",
+    }
+)  # fmt: skip
+
+
+def claimant_kind(name: str) -> str:
+    """A first guess of person or organisation from the name (the admin can change it)."""
+    words = {w.strip(".,").casefold() for w in name.split()}
+    return ClaimantKind.ORGANISATION if words & _ORGANISATION_WORDS else ClaimantKind.PERSON
+
+
+def _claimant(actor: Actor, name: str) -> Claimant | None:
+    """The desk's claimant of that name (any spelling of case), made when there is none."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        return None
+    found = Claimant.objects.filter(name__iexact=name).order_by("pk").first()
+    return found or claimant_create(actor=actor, name=name, kind=claimant_kind(name))
+
+
 @transaction.atomic
 def candidate_accept(
-    *, actor: Actor, candidate: Candidate, text: str = "", speaker: str = ""
+    *,
+    actor: Actor,
+    candidate: Candidate,
+    text: str = "",
+    speaker: str = "",
+    claimant_name: str = "",
 ) -> Candidate:
-    """A new claim from the sentence (its wording may be edited; quote and offsets stay exact)."""
+    """A new claim from the sentence (its wording may be edited; quote and offsets stay exact).
+
+    ``claimant_name`` is the attribution the editor confirmed (the page prefills it from the
+    sentence): the claim's claimant, found by name or made, and who said it in the source.
+    """
     locked = _open(candidate)
-    claim = claim_create(actor=actor, text=(text or locked.text).strip())
-    appearance = _appearance(actor, locked, claim, speaker)
+    claimant = _claimant(actor, claimant_name)
+    claim = claim_create(actor=actor, text=(text or locked.text).strip(), claimant=claimant)
+    appearance = _appearance(actor, locked, claim, speaker or (claimant.name if claimant else ""))
     return _decide(locked, actor=actor, status=CandidateStatus.ACCEPTED, appearance=appearance)
+
+
+def _repeated_claim(candidate: Candidate) -> int | None:
+    """The desk claim a candidate repeats (the engine's best repeat), if any."""
+    repeats = [m for m in candidate.matches if m.get("label") == "repeat"]
+    if not repeats:
+        return None
+    best = max(repeats, key=lambda m: float(m.get("score", 0.0)))
+    return int(best["claim_id"])
+
+
+@transaction.atomic
+def candidates_accept_many(
+    *,
+    actor: Actor,
+    source: Source,
+    candidate_ids: list[int],
+    claimants: dict[int, str] | None = None,
+) -> list[Candidate]:
+    """Accept the selected candidates of one source together: a sentence that repeats a desk
+    claim becomes an appearance of it (never a duplicate claim), any other a new claim with
+    its confirmed claimant (``claimants``: candidate id -> name). All or nothing: one that
+    was decided meanwhile refuses the whole batch, naming it."""
+    if not candidate_ids:
+        raise ValidationError({"candidates": "Select at least one sentence."})
+    chosen = list(
+        Candidate.objects.filter(source=source, pk__in=candidate_ids).order_by("position")
+    )
+    if len(chosen) != len(set(candidate_ids)):
+        raise ValidationError({"candidates": "Some selected sentences are not of this source."})
+    decided = [c for c in chosen if c.status != CandidateStatus.OPEN]
+    if decided:
+        numbers = ", ".join(str(c.position + 1) for c in decided)
+        raise ValidationError(
+            {"candidates": f"Already decided, nothing was accepted: sentence {numbers}."}
+        )
+    names = claimants or {}
+    claims = {
+        c.pk: c for c in Claim.objects.filter(pk__in=filter(None, map(_repeated_claim, chosen)))
+    }
+    done = []
+    for candidate in chosen:
+        repeated = claims.get(_repeated_claim(candidate) or 0)
+        if repeated is not None:
+            done.append(
+                candidate_accept_as_appearance(actor=actor, candidate=candidate, claim=repeated)
+            )
+        else:
+            done.append(
+                candidate_accept(
+                    actor=actor, candidate=candidate, claimant_name=names.get(candidate.pk, "")
+                )
+            )
+    return done
 
 
 @transaction.atomic
