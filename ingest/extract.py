@@ -37,6 +37,10 @@ def max_bytes() -> int:
     return int(getattr(settings, "INGEST_MAX_BYTES", 2_000_000))
 
 
+def _megabytes() -> str:
+    return f"{max_bytes() / 1_000_000:g}"
+
+
 def _title_from(body: str) -> str:
     first = next((line.strip() for line in body.splitlines() if line.strip()), "")
     first = first.lstrip("#").strip()
@@ -50,6 +54,9 @@ def from_text(text: str, *, field: str = "text", title: str = "") -> Extracted:
         raise ValidationError({field: "This looks like a binary file, not text."})
     if not body.strip():
         raise ValidationError({field: "There is no text to read."})
+    # Pasted or posted text has the same cap as a file: a body is stored and scored whole.
+    if len(body.encode("utf-8")) > max_bytes():
+        raise ValidationError({field: f"The text is longer than the {_megabytes()} MB limit."})
     return Extracted(body=body, title=title.strip() or _title_from(body))
 
 
@@ -92,9 +99,7 @@ def decode(data: bytes, *, field: str) -> str:
 def from_file(name: str, data: bytes, *, field: str = "file", title: str = "") -> Extracted:
     """An uploaded ``.txt``, ``.md`` or ``.html`` file."""
     if len(data) > max_bytes():
-        raise ValidationError(
-            {field: f"The file is larger than the {max_bytes() // 1_000_000} MB limit."}
-        )
+        raise ValidationError({field: f"The file is larger than the {_megabytes()} MB limit."})
     suffix = PurePath(name).suffix.lower()
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
         raise ValidationError({field: "Upload a .txt, .md or .html file."})

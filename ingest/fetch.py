@@ -6,7 +6,8 @@ the body is capped, the time-out is short, and only HTML or plain text is read.
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from pathlib import PurePosixPath
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
@@ -29,8 +30,24 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "INGEST_ALLOW_PRIVATE", False))
 
 
+# Paths that name a file which is not a page: refused at once rather than fetched and then
+# refused for its content type (a page without such a suffix is still checked on arrival).
+NOT_PAGES = frozenset(
+    {
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".zip", ".gz",
+        ".tar", ".7z", ".rar", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".mp3",
+        ".mp4", ".mov", ".avi", ".wav", ".exe", ".dmg", ".iso", ".bin", ".csv", ".json",
+    }
+)  # fmt: skip
+
+
 def check_url(url: str) -> None:
     """Refuse at once a URL the fetch would refuse (as a field error)."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    if suffix in NOT_PAGES:
+        raise ValidationError(
+            {"url": f"This address names a {suffix} file; only HTML or text pages are read."}
+        )
     try:
         resolve_target(url, allow_private=_allow_private())
     except UnsafeTarget as exc:

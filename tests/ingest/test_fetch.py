@@ -27,7 +27,7 @@ PAGES: dict[str, tuple[int, str, bytes, dict[str, str]]] = {
         ).encode(),
         {},
     ),
-    "/report.pdf": (200, "application/pdf", b"%PDF-1.4 ...", {}),
+    "/report": (200, "application/pdf", b"%PDF-1.4 ...", {}),
     "/moved": (302, "text/html", b"", {"Location": "/article"}),
     "/missing": (404, "text/html", b"gone", {}),
 }
@@ -90,7 +90,7 @@ def test_an_html_page_is_fetched_and_ingested(
 
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("/report.pdf", "Not an HTML or text page (application/pdf)"), ("/missing", "HTTP 404")],
+    [("/report", "Not an HTML or text page (application/pdf)"), ("/missing", "HTTP 404")],
 )
 def test_other_content_fails_with_a_reason_and_can_be_retried(
     editor, server, settings, django_capture_on_commit_callbacks, path, reason
