@@ -27,7 +27,7 @@ class IngestForm(forms.Form):
 
     title = forms.CharField(required=False, max_length=500)
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    file = forms.FileField(required=False, help_text=".txt, .md or .html")
+    file = forms.FileField(required=False, help_text=".txt, .md, .html or .pdf")
     url = forms.URLField(required=False, max_length=2000, label="URL", assume_scheme="https")
 
 

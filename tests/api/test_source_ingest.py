@@ -56,7 +56,7 @@ def test_the_same_content_twice_returns_the_first_source(editor_client):
         ({"url": "http://127.0.0.1/admin/"}, "url"),
         ({"url": "ftp://example.org/a"}, "url"),
         ({"url": "http://localhost:8000/"}, "url"),
-        ({"url": "https://example.org/report.pdf"}, "url"),
+        ({"url": "https://example.org/slides.pptx"}, "url"),
         ({"url": "https://example.org/data/figures.xlsx?v=2"}, "url"),
         ({"file": "not a file"}, "file"),
         ({"html": "<html><body><script>x()</script></body></html>"}, "html"),
@@ -123,7 +123,7 @@ def test_a_file_upload_is_ingested(editor_client):
     [
         ("empty.txt", b"", "no text"),
         ("blob.txt", b"\x89PNG\r\n\x1a\n\x00\x00binary", "binary"),
-        ("blob.bin", b"plain words", ".txt, .md or .html"),
+        ("blob.bin", b"plain words", ".txt, .md, .html or .pdf"),
         ("huge.txt", b"Fifty megabytes of words. " * 2_000_000, "MB limit"),
     ],
 )

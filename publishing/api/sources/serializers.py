@@ -35,7 +35,7 @@ class SourceSerializer(serializers.ModelSerializer[Source]):
 
 class SourceIngestRequestSerializer(serializers.Serializer[dict[str, str]]):
     """Bring a source in: exactly one of ``text``, ``html``, ``file`` (a multipart upload of a
-    .txt, .md or .html file) or ``url`` (fetched by a worker)."""
+    .txt, .md, .html or .pdf file) or ``url`` (fetched by a worker)."""
 
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
