@@ -26,6 +26,7 @@ migrate: install
 seeds: migrate
 	DEBUG=$${DEBUG:-1} $(PY) manage.py load_seeds
 	DEBUG=$${DEBUG:-1} $(PY) manage.py import_claimreviews seeds/other_outlets.json
+	DEBUG=$${DEBUG:-1} $(PY) manage.py ingest_seeds
 
 # Local development: SQLite, and a real Celery worker and beat on a broker folder under var/
 # (no other service needed). var/dev.env (DEBUG=1, a generated SECRET_KEY) is written once;
@@ -35,6 +36,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_seeds
 	$(PY) manage.py import_claimreviews seeds/other_outlets.json
+	$(PY) manage.py ingest_seeds
 	$(PY) manage.py create_demo_users
 	$(PY) manage.py run_local --port $(PORT)
 

@@ -22,6 +22,7 @@ Actor = User | AnonymousUser | None
 class Action(StrEnum):
     SOURCE_CREATE = "source.create"
     SOURCE_UPDATE = "source.update"
+    SOURCE_SUBMIT = "source.submit"
     CLAIMANT_CREATE = "claimant.create"
     CLAIMANT_UPDATE = "claimant.update"
     CLAIM_CREATE = "claim.create"
@@ -159,6 +160,8 @@ _RULES: dict[Action, Rule] = {
     # The publisher API: publishers read what is published and may send claims to triage;
     # internal data (flags, unpublished claims) is for the desk's own staff.
     Action.CLAIM_SUBMIT: lambda u, o: is_publisher(u) or is_staff_member(u),
+    # Likewise an article, page or URL for the desk to read (its candidates stay internal).
+    Action.SOURCE_SUBMIT: lambda u, o: is_publisher(u) or is_staff_member(u),
     Action.API_READ: lambda u, o: is_publisher(u) or is_staff_member(u),
     Action.API_READ_INTERNAL: lambda u, o: is_staff_member(u),
     Action.API_TOKEN_CREATE: lambda u, o: is_editor(u),

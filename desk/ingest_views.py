@@ -27,7 +27,7 @@ class IngestForm(forms.Form):
 
     title = forms.CharField(required=False, max_length=500)
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 10}))
-    file = forms.FileField(required=False, help_text=".txt, .md or .html")
+    file = forms.FileField(required=False, help_text=".txt, .md, .html or .pdf")
     url = forms.URLField(required=False, max_length=2000, label="URL", assume_scheme="https")
 
 
@@ -95,7 +95,7 @@ def candidate_decide(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=actor,
                 candidate=candidate,
                 text=request.POST.get("text", ""),
-                speaker=request.POST.get("speaker", ""),
+                claimant_name=request.POST.get("claimant", ""),
             )
         elif action == "appearance":
             claim = get_object_or_404(Claim, pk=request.POST.get("claim") or 0)
@@ -119,3 +119,28 @@ def candidate_decide(request: HttpRequest, pk: int) -> HttpResponse:
     if error:
         messages.error(request, error)
     return redirect("queue:source", pk=candidate.source_id)
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+@staff_required
+@require_POST
+def candidates_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Bulk accept of the ticked candidates; a ticked "claimant" box confirms the name the
+    sentence credits (the single Accept form is where a name is edited)."""
+    source = get_object_or_404(Source, pk=pk)
+    chosen = _ids(request.POST.getlist("candidate"))
+    confirmed = set(_ids(request.POST.getlist("confirm_claimant")))
+    guesses = Candidate.objects.filter(source=source, pk__in=confirmed & set(chosen))
+    claimants = {c.pk: c.attributed_to for c in guesses}
+    try:
+        done = services.candidates_accept_many(
+            actor=staff_user(request), source=source, candidate_ids=chosen, claimants=claimants
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Accepted {len(done)} sentence{'s' if len(done) != 1 else ''}.")
+    return redirect("queue:source", pk=source.pk)

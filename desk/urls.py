@@ -25,5 +25,6 @@ urlpatterns = [
     path("verdicts/<int:pk>/retract/", views.verdict_retract, name="verdict_retract"),
     path("sources/new/", ingest_views.source_new, name="source_new"),
     path("sources/<int:pk>/", ingest_views.source_page, name="source"),
+    path("sources/<int:pk>/accept/", ingest_views.candidates_accept, name="candidates_accept"),
     path("candidates/<int:pk>/decide/", ingest_views.candidate_decide, name="candidate_decide"),
 ]

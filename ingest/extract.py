@@ -7,7 +7,9 @@ form and the API show them next to the input.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -15,10 +17,13 @@ from pathlib import PurePath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-__all__ = ["Extracted", "from_file", "from_html", "from_text", "max_bytes"]
+__all__ = ["Extracted", "from_file", "from_html", "from_pdf", "from_text", "max_bytes"]
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
+PDF_SUFFIXES = frozenset({".pdf"})
+# A 2 MB file can hold thousands of near-empty pages; reading them all is not worth the time.
+MAX_PDF_PAGES = 300
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
@@ -37,6 +42,10 @@ def max_bytes() -> int:
     return int(getattr(settings, "INGEST_MAX_BYTES", 2_000_000))
 
 
+def _megabytes() -> str:
+    return f"{max_bytes() / 1_000_000:g}"
+
+
 def _title_from(body: str) -> str:
     first = next((line.strip() for line in body.splitlines() if line.strip()), "")
     first = first.lstrip("#").strip()
@@ -50,6 +59,9 @@ def from_text(text: str, *, field: str = "text", title: str = "") -> Extracted:
         raise ValidationError({field: "This looks like a binary file, not text."})
     if not body.strip():
         raise ValidationError({field: "There is no text to read."})
+    # Pasted or posted text has the same cap as a file: a body is stored and scored whole.
+    if len(body.encode("utf-8")) > max_bytes():
+        raise ValidationError({field: f"The text is longer than the {_megabytes()} MB limit."})
     return Extracted(body=body, title=title.strip() or _title_from(body))
 
 
@@ -89,15 +101,46 @@ def decode(data: bytes, *, field: str) -> str:
         raise ValidationError({field: "The file is not UTF-8 text."}) from None
 
 
+def _pdf_text(data: bytes, field: str) -> tuple[str, str, str]:
+    """The text layer of a PDF, page after page, and its title and author metadata."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            raise ValidationError({field: "This PDF is locked with a password."})
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise ValidationError({field: f"This PDF has more than {MAX_PDF_PAGES} pages."})
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        meta = reader.metadata
+        title = str(meta.title or "") if meta else ""
+        author = str(meta.author or "") if meta else ""
+    # A damaged file can fail anywhere in the parser, not only with pypdf's own errors; any
+    # of them is the uploader's file being unreadable (a 400), not a fault of ours.
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise ValidationError({field: "This PDF could not be read."}) from None
+    return "\n\n".join(page for page in pages if page) + "\n", title, author
+
+
+def from_pdf(data: bytes, *, field: str = "file", title: str = "") -> Extracted:
+    """A PDF's text layer (pypdf); a scan without one is refused, as there is nothing to read."""
+    text, found_title, author = _pdf_text(data, field)
+    if not text.strip():
+        raise ValidationError({field: "This PDF has no text to read (a scanned image?)."})
+    extracted = from_text(text, field=field, title=title or found_title)
+    return dataclasses.replace(extracted, author=author.strip()[:200])
+
+
 def from_file(name: str, data: bytes, *, field: str = "file", title: str = "") -> Extracted:
-    """An uploaded ``.txt``, ``.md`` or ``.html`` file."""
+    """An uploaded ``.txt``, ``.md``, ``.html`` or ``.pdf`` file."""
     if len(data) > max_bytes():
-        raise ValidationError(
-            {field: f"The file is larger than the {max_bytes() // 1_000_000} MB limit."}
-        )
+        raise ValidationError({field: f"The file is larger than the {_megabytes()} MB limit."})
     suffix = PurePath(name).suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        return from_pdf(data, field=field, title=title)
     if suffix not in TEXT_SUFFIXES | HTML_SUFFIXES:
-        raise ValidationError({field: "Upload a .txt, .md or .html file."})
+        raise ValidationError({field: "Upload a .txt, .md, .html or .pdf file."})
     text = decode(data, field=field)
     if suffix in HTML_SUFFIXES:
         return from_html(text, field=field, title=title)

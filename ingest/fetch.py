@@ -1,24 +1,25 @@
 """Fetching a URL for ingest, behind the project's outbound guard.
 
 Each hop of a redirect is checked again (a public page may redirect to an internal address),
-the body is capped, the time-out is short, and only HTML or plain text is read.
+the body is capped, the time-out is short, and only HTML, plain text or PDF is read.
 """
 
 from __future__ import annotations
 
-from urllib.parse import urljoin
+from pathlib import PurePosixPath
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from claimdesk.outbound import UnsafeTarget, get_pinned, resolve_target
-from ingest.extract import Extracted, from_html, from_text, max_bytes
+from ingest.extract import Extracted, from_html, from_pdf, from_text, max_bytes
 
 __all__ = ["FetchError", "check_url", "fetch_url"]
 
 MAX_REDIRECTS = 3
-READABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
+READABLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain", "application/pdf")
 
 
 class FetchError(Exception):
@@ -29,8 +30,24 @@ def _allow_private() -> bool:
     return bool(getattr(settings, "INGEST_ALLOW_PRIVATE", False))
 
 
+# Paths that name a file which is not a page: refused at once rather than fetched and then
+# refused for its content type (a page without such a suffix is still checked on arrival).
+NOT_PAGES = frozenset(
+    {
+        ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".zip", ".gz",
+        ".tar", ".7z", ".rar", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".mp3",
+        ".mp4", ".mov", ".avi", ".wav", ".exe", ".dmg", ".iso", ".bin", ".csv", ".json",
+    }
+)  # fmt: skip
+
+
 def check_url(url: str) -> None:
     """Refuse at once a URL the fetch would refuse (as a field error)."""
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower()
+    if suffix in NOT_PAGES:
+        raise ValidationError(
+            {"url": f"This address names a {suffix} file; only HTML, text or PDF is read."}
+        )
     try:
         resolve_target(url, allow_private=_allow_private())
     except UnsafeTarget as exc:
@@ -63,7 +80,12 @@ def fetch_url(url: str) -> Extracted:
         raise FetchError(f"The page is larger than the {max_bytes() // 1_000_000} MB limit.")
     kind = page.content_type.split(";")[0].strip().lower()
     if kind not in READABLE_TYPES:
-        raise FetchError(f"Not an HTML or text page ({kind or 'no content type'}).")
+        raise FetchError(f"Not an HTML, text or PDF page ({kind or 'no content type'}).")
+    if kind == "application/pdf":
+        try:
+            return from_pdf(page.body, field="url")
+        except ValidationError as exc:
+            raise FetchError(" ".join(exc.messages)) from None
     charset = "utf-8"
     for part in page.content_type.split(";")[1:]:
         name, _, value = part.strip().partition("=")

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from ingest.attribution import attributed_to
+
 
 class IngestOrigin(models.TextChoices):
     """What the source was handed in as."""
@@ -130,3 +132,8 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.text[:60]} ({self.score:.2f})"
+
+    @property
+    def attributed_to(self) -> str:
+        """The name the sentence credits (a guess the editor confirms before it is used)."""
+        return attributed_to(self.text)

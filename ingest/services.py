@@ -18,11 +18,12 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from claimdesk.permissions import Action, Actor, acting_user, check
+from claimdesk.permissions import Action, Actor, acting_user, can, check
 from claims import engine
-from claims.analysis import rank_many
-from claims.models import Appearance, Claim, ClaimStatus
-from claims.services import appearance_add, claim_create
+from claims.analysis import flaggable, rank_many, thresholds
+from claims.analysis.stats import features_known
+from claims.models import Appearance, Claim, Claimant, ClaimantKind, ClaimStatus
+from claims.services import appearance_add, claim_create, claimant_create
 from ingest.checkworthiness import score_sentences
 from ingest.extract import Extracted
 from ingest.extract import from_file as extract_file
@@ -40,7 +41,9 @@ __all__ = [
     "candidate_accept",
     "candidate_accept_as_appearance",
     "candidate_reject",
+    "candidates_accept_many",
     "candidates_build",
+    "desk_matches",
     "ingest_body",
     "ingest_fetch",
     "ingest_request_url",
@@ -49,9 +52,10 @@ __all__ = [
     "threshold",
 ]
 
-# How many desk claims each sentence is compared with (BM25's best), and which of the
-# engine's labels an editor is told about.
-MATCH_CANDIDATES = 3
+# How many desk claims each sentence is compared with (BM25's best, before the pre-check
+# drops those that cannot be a repeat or conflict), and which of the engine's labels an
+# editor is told about.
+MATCH_CANDIDATES = 5
 SHOWN_LABELS = frozenset({"repeat", "conflict"})
 
 
@@ -69,35 +73,49 @@ class IngestResult:
     created: bool
 
 
-def _matches(texts: list[str]) -> list[list[dict[str, object]]]:
-    """For each sentence, the desk claims it repeats or conflicts with (engine labels)."""
-    features = [engine.analyze(text) for text in texts]
-    ranked = rank_many(((i, f, None) for i, f in enumerate(features)), k=MATCH_CANDIDATES)
-    claim_ids = {claim_id for hits in ranked.values() for claim_id, _ in hits}
+def desk_matches(texts: list[str]) -> list[list[dict[str, object]]]:
+    """For each sentence, the desk claims it repeats or conflicts with (engine labels).
+
+    The same steps as a claim's analysis, cut to what an article needs: BM25 on the index
+    mirror for the whole batch, the array pre-check (``flaggable``) dropping the claims that
+    merely share words, and ``classify`` for the rest. Claims' features come from their stored
+    analyses. No typo stand-ins: a published article is spelt with care, and trying every
+    one-edit variant of every sentence's rare words was a third of the time.
+    """
+    features = {i: engine.analyze(text) for i, text in enumerate(texts)}
+    ranked = rank_many(
+        ((i, f, None) for i, f in features.items()), k=MATCH_CANDIDATES, typo_tolerant=False
+    )
+    possible = flaggable(features, ranked, thresholds())
+    claim_ids = {claim_id for ids in possible.values() for claim_id in ids}
     claims = {
-        c.pk: c for c in Claim.objects.filter(pk__in=claim_ids).exclude(status=ClaimStatus.MERGED)
+        c.pk: c
+        for c in Claim.objects.filter(pk__in=claim_ids)
+        .exclude(status=ClaimStatus.MERGED)
+        .only("pk", "text", "status")
     }
-    claim_features = {pk: engine.analyze(c.text) for pk, c in claims.items()}
+    claim_features = features_known({pk: c.text for pk, c in claims.items()})
     found: list[list[dict[str, object]]] = []
-    for i, feats in enumerate(features):
-        rows: list[dict[str, object]] = []
-        for claim_id, _ in ranked[i]:
+    for i, feats in features.items():
+        rows: list[tuple[float, dict[str, object]]] = []
+        for claim_id in possible[i]:
             if claim_id not in claims:
                 continue
-            result = engine.classify(feats, claim_features[claim_id])
+            theirs = claim_features.get(claim_id) or engine.analyze(claims[claim_id].text)
+            result = engine.classify(feats, theirs)
             if result.label in SHOWN_LABELS:
                 claim = claims[claim_id]
-                rows.append(
-                    {
-                        "claim_id": claim_id,
-                        "label": result.label,
-                        "score": round(result.score, 3),
-                        "claim_text": claim.text,
-                        "claim_status": claim.get_status_display(),
-                        "reasons": list(result.reasons[:3]),
-                    }
-                )
-        found.append(rows)
+                row: dict[str, object] = {
+                    "claim_id": claim_id,
+                    "label": result.label,
+                    "score": round(result.score, 3),
+                    "claim_text": claim.text,
+                    "claim_status": claim.get_status_display(),
+                    "reasons": list(result.reasons[:3]),
+                }
+                rows.append((result.score, row))
+        rows.sort(key=lambda scored: -scored[0])
+        found.append([row for _, row in rows])
     return found
 
 
@@ -113,7 +131,7 @@ def candidates_build(*, source: Source, semantic: bool = False) -> list[Candidat
     cut = threshold()
     # Only sentences shown by default are matched: the repeat check is the costly part.
     shown = [i for i, s in enumerate(scored) if s.score >= cut and spans[i].repeat_of is None]
-    matched = dict(zip(shown, _matches([spans[i].text for i in shown]), strict=True))
+    matched = dict(zip(shown, desk_matches([spans[i].text for i in shown]), strict=True))
     rows = [
         Candidate(
             source=source,
@@ -216,15 +234,103 @@ def _appearance(actor: Actor, locked: Candidate, claim: Claim, speaker: str) -> 
     )
 
 
+_ORGANISATION_WORDS = frozenset(
+    {
+        "agency", "bank", "bureau", "commission", "committee", "council", "department",
+        "government", "group", "inc", "institute", "ltd", "ministry", "office", "party",
+        "university", "association", "foundation", "company", "corporation", "fund", "court",
+    }
+)  # fmt: skip
+
+
+def claimant_kind(name: str) -> str:
+    """A first guess of person or organisation from the name (the admin can change it)."""
+    words = {w.strip(".,").casefold() for w in name.split()}
+    return ClaimantKind.ORGANISATION if words & _ORGANISATION_WORDS else ClaimantKind.PERSON
+
+
+def _claimant(actor: Actor, name: str) -> Claimant | None:
+    """The desk's claimant of that name (any spelling of case), made when there is none."""
+    name = " ".join(name.split())[:200]
+    if not name:
+        return None
+    found = Claimant.objects.filter(name__iexact=name).order_by("pk").first()
+    return found or claimant_create(actor=actor, name=name, kind=claimant_kind(name))
+
+
 @transaction.atomic
 def candidate_accept(
-    *, actor: Actor, candidate: Candidate, text: str = "", speaker: str = ""
+    *,
+    actor: Actor,
+    candidate: Candidate,
+    text: str = "",
+    speaker: str = "",
+    claimant_name: str = "",
 ) -> Candidate:
-    """A new claim from the sentence (its wording may be edited; quote and offsets stay exact)."""
+    """A new claim from the sentence (its wording may be edited; quote and offsets stay exact).
+
+    ``claimant_name`` is the attribution the editor confirmed (the page prefills it from the
+    sentence): the claim's claimant, found by name or made, and who said it in the source.
+    """
     locked = _open(candidate)
-    claim = claim_create(actor=actor, text=(text or locked.text).strip())
-    appearance = _appearance(actor, locked, claim, speaker)
+    claimant = _claimant(actor, claimant_name)
+    claim = claim_create(actor=actor, text=(text or locked.text).strip(), claimant=claimant)
+    appearance = _appearance(actor, locked, claim, speaker or (claimant.name if claimant else ""))
     return _decide(locked, actor=actor, status=CandidateStatus.ACCEPTED, appearance=appearance)
+
+
+def _repeated_claim(candidate: Candidate) -> int | None:
+    """The desk claim a candidate repeats (the engine's best repeat), if any."""
+    repeats = [m for m in candidate.matches if m.get("label") == "repeat"]
+    if not repeats:
+        return None
+    best = max(repeats, key=lambda m: float(m.get("score", 0.0)))
+    return int(best["claim_id"])
+
+
+@transaction.atomic
+def candidates_accept_many(
+    *,
+    actor: Actor,
+    source: Source,
+    candidate_ids: list[int],
+    claimants: dict[int, str] | None = None,
+) -> list[Candidate]:
+    """Accept the selected candidates of one source together: a sentence that repeats a desk
+    claim becomes an appearance of it (never a duplicate claim), any other a new claim with
+    its confirmed claimant (``claimants``: candidate id -> name). All or nothing: one that
+    was decided meanwhile refuses the whole batch, naming it."""
+    if not candidate_ids:
+        raise ValidationError({"candidates": "Select at least one sentence."})
+    chosen = list(
+        Candidate.objects.filter(source=source, pk__in=candidate_ids).order_by("position")
+    )
+    if len(chosen) != len(set(candidate_ids)):
+        raise ValidationError({"candidates": "Some selected sentences are not of this source."})
+    decided = [c for c in chosen if c.status != CandidateStatus.OPEN]
+    if decided:
+        numbers = ", ".join(str(c.position + 1) for c in decided)
+        raise ValidationError(
+            {"candidates": f"Already decided, nothing was accepted: sentence {numbers}."}
+        )
+    names = claimants or {}
+    claims = {
+        c.pk: c for c in Claim.objects.filter(pk__in=filter(None, map(_repeated_claim, chosen)))
+    }
+    done = []
+    for candidate in chosen:
+        repeated = claims.get(_repeated_claim(candidate) or 0)
+        if repeated is not None:
+            done.append(
+                candidate_accept_as_appearance(actor=actor, candidate=candidate, claim=repeated)
+            )
+        else:
+            done.append(
+                candidate_accept(
+                    actor=actor, candidate=candidate, claimant_name=names.get(candidate.pk, "")
+                )
+            )
+    return done
 
 
 @transaction.atomic
@@ -265,7 +371,7 @@ def _enqueue_fetch(ingest_id: int) -> None:
 @transaction.atomic
 def ingest_request_url(*, actor: Actor, url: str) -> Ingest:
     """Queue a URL for a worker to fetch; a URL the guard refuses is refused now (400)."""
-    check(actor, Action.SOURCE_CREATE)
+    check(actor, Action.SOURCE_SUBMIT)
     check_url(url)
     ingest = Ingest(origin=IngestOrigin.URL, url=url.strip(), created_by=acting_user(actor))
     ingest.full_clean()
@@ -298,7 +404,7 @@ def ingest_fetch(*, ingest_id: int) -> Ingest | None:
         extracted = fetch_url(ingest.url)
         with transaction.atomic():
             ingest_body(
-                actor=ingest.created_by,
+                actor=writer(ingest.created_by),
                 extracted=extracted,
                 origin=IngestOrigin.URL,
                 url=ingest.url,
@@ -325,12 +431,21 @@ class Submitted:
     title: str = ""
 
 
+def writer(actor: Actor) -> Actor:
+    """Who writes a submitted source: staff themselves; for a publisher who may submit (the
+    permission was checked for the submission as a whole), the system, as a submitted claim
+    is written (``claims.services.claim_submit``)."""
+    return actor if can(actor, Action.SOURCE_CREATE) else None
+
+
 def ingest_submit(*, actor: Actor, submitted: Submitted) -> tuple[Ingest, bool]:
     """Ingest pasted text, HTML or a file now, or queue a URL for a worker; True when
     something new was made (False: the same content was already a source).
 
-    Exactly one input is accepted; a refusal names its field and creates nothing.
+    Exactly one input is accepted; a refusal names its field and creates nothing. Staff and
+    publishers (``SOURCE_SUBMIT``) may submit; the ingest records who did.
     """
+    check(actor, Action.SOURCE_SUBMIT)
     given = [
         name
         for name, present in (
@@ -349,7 +464,6 @@ def ingest_submit(*, actor: Actor, submitted: Submitted) -> tuple[Ingest, bool]:
     kind = given[0]
     if kind == "url":
         return ingest_request_url(actor=actor, url=submitted.url), True
-    check(actor, Action.SOURCE_CREATE)
     if kind == "text":
         extracted = extract_text(submitted.text, title=submitted.title)
         origin = IngestOrigin.TEXT
@@ -360,5 +474,11 @@ def ingest_submit(*, actor: Actor, submitted: Submitted) -> tuple[Ingest, bool]:
         assert submitted.file_data is not None  # "file" is only given with its data
         extracted = extract_file(submitted.file_name, submitted.file_data, title=submitted.title)
         origin = IngestOrigin.FILE
-    result = ingest_body(actor=actor, extracted=extracted, origin=origin)
+    by = writer(actor)
+    if by is actor:
+        result = ingest_body(actor=actor, extracted=extracted, origin=origin)
+    else:
+        # Written by the system, recorded as the publisher's (the source is theirs to read).
+        own = Ingest(origin=origin, created_by=acting_user(actor))
+        result = ingest_body(actor=by, extracted=extracted, origin=origin, ingest=own)
     return result.ingest, result.created

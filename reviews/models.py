@@ -240,6 +240,15 @@ class Evidence(models.Model):
         return f"{self.get_stance_display()}: {self.source}"
 
 
+class WorthBand(models.IntegerChoices):
+    """How worth checking a claim looked when it was ingested, as the queue sorts it (higher
+    first). Cut points: ``WORTH_HIGH`` and ``WORTH_LOW`` in reviews/queue_stats.py."""
+
+    LOW = 0, "Low"
+    UNSCORED = 1, "Middling or not scored"
+    HIGH = 2, "High"
+
+
 class QueueStats(models.Model):
     """The numbers the review queue sorts a claim by, kept in one indexed row per claim.
 
@@ -255,14 +264,26 @@ class QueueStats(models.Model):
     priority = models.PositiveSmallIntegerField()
     open_flags = models.PositiveIntegerField(default=0)
     appearances = models.PositiveIntegerField(default=0)
+    # The best check-worthiness among the claim's appearances (None: none was scored), and the
+    # band the queue sorts by. A band rather than the raw score, so that within a band the
+    # flags, appearances and age still decide; a claim keyed by hand sits in the middle band
+    # with the scored ones of middling worth, neither pushed down nor up.
+    checkworthiness = models.FloatField(null=True, blank=True)
+    worth = models.PositiveSmallIntegerField(choices=WorthBand.choices, default=WorthBand.UNSCORED)
     created_at = models.DateTimeField()
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "queue stats"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(worth__in=WorthBand.values), name="queuestats_worth_valid"
+            ),
+        ]
         indexes = [
             models.Index(
                 F("priority"),
+                F("worth").desc(),
                 F("open_flags").desc(),
                 F("appearances").desc(),
                 F("created_at"),

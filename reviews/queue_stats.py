@@ -13,28 +13,49 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from claims.models import Appearance, Claim, Flag, FlagStatus
-from reviews.models import QueueStats
+from reviews.models import QueueStats, WorthBand
 
 BATCH = 2000
+# Check-worthiness cut points of the queue's bands: at or above WORTH_HIGH a claim moves up
+# within its editor priority, below WORTH_LOW (the ingest page's default candidate threshold)
+# it moves down. The migration that added the bands backfills with the same numbers.
+WORTH_HIGH = 0.75
+WORTH_LOW = 0.5
+
+
+def worth_band(checkworthiness: float | None) -> int:
+    """The queue band of a claim whose best appearance scored ``checkworthiness``."""
+    if checkworthiness is None:
+        return WorthBand.UNSCORED
+    if checkworthiness >= WORTH_HIGH:
+        return WorthBand.HIGH
+    if checkworthiness < WORTH_LOW:
+        return WorthBand.LOW
+    return WorthBand.UNSCORED
 
 
 def queue_stats_refresh(claim_ids: Iterable[int]) -> int:
-    """Recompute the queue stats of the given claims (three grouped queries and an upsert)."""
+    """Recompute the queue stats of the given claims (four grouped queries and an upsert)."""
     ids = sorted(set(claim_ids))
     if not ids:
         return 0
     claims = list(Claim.objects.filter(pk__in=ids).values_list("pk", "priority", "created_at"))
-    appearances = dict(
+    appearances: dict[int, int] = {}
+    best: dict[int, float | None] = {}
+    grouped = (
         Appearance.objects.filter(claim_id__in=ids)
         .order_by()
         .values_list("claim_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), worth=Max("checkworthiness"))
     )
+    for claim_id, n, worth in grouped:
+        appearances[claim_id] = n
+        best[claim_id] = worth
     flags: dict[int, int] = {}
     open_flags = Flag.objects.filter(status=FlagStatus.OPEN).order_by()
     for side in ("claim_a_id", "claim_b_id"):
@@ -49,12 +70,22 @@ def queue_stats_refresh(claim_ids: Iterable[int]) -> int:
                 created_at=created_at,
                 appearances=appearances.get(pk, 0),
                 open_flags=flags.get(pk, 0),
+                checkworthiness=best.get(pk),
+                worth=worth_band(best.get(pk)),
             )
             for pk, priority, created_at in claims
         ],
         update_conflicts=True,
         unique_fields=["claim"],
-        update_fields=["priority", "created_at", "appearances", "open_flags", "refreshed_at"],
+        update_fields=[
+            "priority",
+            "created_at",
+            "appearances",
+            "open_flags",
+            "checkworthiness",
+            "worth",
+            "refreshed_at",
+        ],
     )
     return len(claims)
 

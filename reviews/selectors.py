@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from claims.models import Appearance, Claim, ClaimStatus, Flag, FlagStatus
 from claims.selectors import (
@@ -20,7 +21,14 @@ from claims.selectors import (
     claim_list_annotated,
     claim_tag_names,
 )
-from reviews.models import OPEN_ASSIGNMENT_STATES, Assignment, Evidence, Verdict, VerdictState
+from reviews.models import (
+    OPEN_ASSIGNMENT_STATES,
+    Assignment,
+    Evidence,
+    Verdict,
+    VerdictState,
+    WorthBand,
+)
 
 QUEUE_PAGE_SIZE = 50
 # Claims a checker can pick up: ready for review and held by nobody.
@@ -120,15 +128,17 @@ def unassigned_claims(filters: QueueFilters) -> QuerySet[Claim]:
 def ranked_claim_ids(queryset: QuerySet[Claim], *, limit: int, offset: int = 0) -> list[int]:
     """Ids of ``queryset``'s claims in queue order, one query.
 
-    The order a checker is shown and "Take next claim" follows: editor priority, then open
-    repeat/conflict flags (most first), then appearances (most first), then age (oldest
-    first). It reads the ``queuestats_rank`` index (see :class:`reviews.models.QueueStats`),
+    The order a checker is shown and "Take next claim" follows: editor priority, then the
+    check-worthiness band of the claim's best ingested appearance (high first, low last, see
+    ``reviews.queue_stats.worth_band``), then open repeat/conflict flags (most first), then
+    appearances (most first), then age (oldest first). It reads the ``queuestats_rank`` index (see :class:`reviews.models.QueueStats`),
     so the database walks the top of one index instead of counting every appearance.
     """
     return list(
         queryset.filter(queue_stats__isnull=False)
         .order_by(
             "queue_stats__priority",
+            "-queue_stats__worth",
             "-queue_stats__open_flags",
             "-queue_stats__appearances",
             "queue_stats__created_at",
@@ -139,7 +149,16 @@ def ranked_claim_ids(queryset: QuerySet[Claim], *, limit: int, offset: int = 0) 
 
 
 def _rows(queryset: QuerySet[Claim]) -> QuerySet[Claim]:
-    return claim_list_reviewed(queryset).select_related("claimant").prefetch_related("tags")
+    # The check-worthiness the row shows as a reason comes with the row (a join, no query).
+    return (
+        claim_list_reviewed(queryset)
+        .annotate(
+            checkworthiness=F("queue_stats__checkworthiness"),
+            worth=Coalesce(F("queue_stats__worth"), Value(WorthBand.UNSCORED)),
+        )
+        .select_related("claimant")
+        .prefetch_related("tags")
+    )
 
 
 @dataclass
@@ -158,9 +177,9 @@ def queue_page(*, user: User, filters: QueueFilters, limit: int = QUEUE_PAGE_SIZ
         )
     )
     assigned = list(
-        _rows(mine).order_by("priority", "-open_flag_count", "-appearance_count", "created_at")[
-            :100
-        ]
+        _rows(mine).order_by(
+            "priority", "-worth", "-open_flag_count", "-appearance_count", "created_at"
+        )[:100]
     )
     candidates = unassigned_claims(filters)
     ids = ranked_claim_ids(candidates, limit=limit)

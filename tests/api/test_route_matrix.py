@@ -43,7 +43,8 @@ MATRIX = {
     "claim-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
     "claim-detail": row((200, 404, 200, 200)),
     # Staff bring sources in (ingest) and read their candidate sentences.
-    "source-list": row((200, 200, 200, 200), post=(403, 403, 201, 201)),
+    # Publishers may submit a source (the submit scope), as they may submit a claim.
+    "source-list": row((200, 200, 200, 200), post=(201, 201, 201, 201)),
     "source-detail": row((200, 200, 200, 200)),
     "source-candidates": row((403, 403, 200, 200)),
     "flag-list": row((403, 403, 200, 200)),

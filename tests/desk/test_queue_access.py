@@ -40,6 +40,7 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "source_new": (STAFF, "get"),
     "source": (STAFF, "get"),
     "candidate_decide": (STAFF, "post"),
+    "candidates_accept": (STAFF, "post"),
 }
 
 
@@ -69,6 +70,7 @@ def urls(editor, checker):
     args = {
         "source": [source.pk],
         "candidate_decide": [source.candidates.get().pk],
+        "candidates_accept": [source.pk],
         "claim": [claim.pk],
         "verdict_save": [claim.pk],
         "evidence_add": [claim.pk],

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from ingest.models import Ingest, IngestState
 from ingest.services import ingest_fetch, ingest_request_url, ingest_retry
 from sources.models import Source
+from tests.ingest.pdf_helpers import pdf_with_text
 
 PARAGRAPH = (
     "The harbour authority said ferry fares rose 30% last year, the largest rise since 2015. "
@@ -27,7 +28,13 @@ PAGES: dict[str, tuple[int, str, bytes, dict[str, str]]] = {
         ).encode(),
         {},
     ),
-    "/report.pdf": (200, "application/pdf", b"%PDF-1.4 ...", {}),
+    "/archive": (200, "application/zip", b"PK...", {}),
+    "/report.pdf": (
+        200,
+        "application/pdf",
+        pdf_with_text(["Ferry fares rose 30% last year, the harbour authority said."]),
+        {},
+    ),
     "/moved": (302, "text/html", b"", {"Location": "/article"}),
     "/missing": (404, "text/html", b"gone", {}),
 }
@@ -90,7 +97,7 @@ def test_an_html_page_is_fetched_and_ingested(
 
 @pytest.mark.parametrize(
     ("path", "reason"),
-    [("/report.pdf", "Not an HTML or text page (application/pdf)"), ("/missing", "HTTP 404")],
+    [("/archive", "Not an HTML, text or PDF page (application/zip)"), ("/missing", "HTTP 404")],
 )
 def test_other_content_fails_with_a_reason_and_can_be_retried(
     editor, server, settings, django_capture_on_commit_callbacks, path, reason
@@ -110,3 +117,12 @@ def test_other_content_fails_with_a_reason_and_can_be_retried(
     ingest.refresh_from_db()
     assert ingest.state == IngestState.DONE
     assert ingest.attempts == 2
+
+
+def test_a_pdf_is_fetched_and_its_text_ingested(
+    editor, server, settings, django_capture_on_commit_callbacks
+):
+    settings.INGEST_ALLOW_PRIVATE = True
+    ingest = queue(editor, f"{server}/report.pdf", django_capture_on_commit_callbacks)
+    assert ingest.state == IngestState.DONE, ingest.error
+    assert "Ferry fares rose 30% last year" in ingest.source.body

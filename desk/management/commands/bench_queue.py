@@ -183,8 +183,15 @@ class Command(BaseCommand):
         appearances = []
         for pk in ids:
             for _ in range(rng.choices([1, 2, 3, 5], [70, 18, 9, 3])[0]):
+                # A third of the appearances come from ingested sentences, with their score.
+                worth = rng.random() if rng.random() < 0.33 else None
                 appearances.append(
-                    Appearance(claim_id=pk, source=rng.choice(sources), quote="Quoted text.")
+                    Appearance(
+                        claim_id=pk,
+                        source=rng.choice(sources),
+                        quote="Quoted text.",
+                        checkworthiness=worth,
+                    )
                 )
         Appearance.objects.bulk_create(appearances, batch_size=BATCH)
         through = Claim.tags.through

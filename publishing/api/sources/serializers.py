@@ -34,9 +34,11 @@ class SourceSerializer(serializers.ModelSerializer[Source]):
 
 
 class SourceIngestRequestSerializer(serializers.Serializer[dict[str, str]]):
-    """Bring a source in: exactly one of ``text``, ``html`` or ``url`` (fetched by a worker)."""
+    """Bring a source in: exactly one of ``text``, ``html``, ``file`` (a multipart upload of a
+    .txt, .md, .html or .pdf file) or ``url`` (fetched by a worker)."""
 
     text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    file = serializers.FileField(required=False, allow_empty_file=True, use_url=False)
     html = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     url = serializers.URLField(required=False, allow_blank=True, max_length=2000)
     title = serializers.CharField(required=False, allow_blank=True, max_length=500)

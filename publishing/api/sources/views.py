@@ -12,14 +12,18 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from claimdesk.api.base import ScopedViewSet
+from claimdesk.api.errors import LimitedJSONParser
 from claimdesk.api.filters import UpdatedSinceFilter
+from claimdesk.api.throttling import CallerRateThrottle, SubmitRateThrottle
 from claimdesk.permissions import Action
 from claims.models import Appearance
-from ingest.models import IngestState
+from ingest.extract import max_bytes
+from ingest.models import Ingest, IngestState
 from ingest.selectors import ranked_candidates
 from ingest.services import Submitted, ingest_submit, threshold
 from publishing.api.sources.representations import SOURCE_LIST_COLUMNS, sources
@@ -52,13 +56,17 @@ class SourceFilter(django_filters.FilterSet):
 class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet[Source]):
     """Publishers see sources of published claims and published evidence; staff see all.
 
-    Staff (a session, or a token with the ``submit`` scope) bring a source in with ``POST``
-    and read its candidate sentences under ``candidates/``."""
+    Staff and publishers (a session, or a token with the ``submit`` scope) bring a source in
+    with ``POST``; a publisher then sees the sources they submitted. Candidate sentences
+    (``candidates/``) are the desk's own work and stay with staff."""
 
     queryset = Source.objects.order_by("-updated_at", "-id")
     serializer_class = SourceSerializer
     filterset_class = SourceFilter
-    actions_required = {"create": Action.SOURCE_CREATE, "candidates": Action.API_READ_INTERNAL}
+    actions_required = {"create": Action.SOURCE_SUBMIT, "candidates": Action.API_READ_INTERNAL}
+    throttle_classes = [CallerRateThrottle, SubmitRateThrottle]
+    # JSON as everywhere, and multipart for a file upload (its size is capped by ingest).
+    parser_classes = [LimitedJSONParser, MultiPartParser]
 
     @extend_schema(
         request=SourceIngestRequestSerializer,
@@ -70,16 +78,20 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         },
     )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Ingest ``text`` or ``html`` now (201; 200 when the same content is already a source),
-        or queue ``url`` for a worker (202; poll the ingest through its source when done)."""
+        """Ingest ``text``, ``html`` or a ``file`` now (201; 200 when the same content is already
+        a source), or queue ``url`` for a worker (202; poll the ingest through its source)."""
         incoming = SourceIngestRequestSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
+        upload = data.get("file")
         submitted = Submitted(
             text=data.get("text", ""),
             html=data.get("html", ""),
             url=data.get("url", ""),
             title=data.get("title", ""),
+            file_name=upload.name if upload else "",
+            # One byte past the cap: an over-size upload is refused without reading it all.
+            file_data=upload.read(max_bytes() + 1) if upload else None,
         )
         try:
             ingest, created = ingest_submit(actor=request.user, submitted=submitted)
@@ -134,4 +146,5 @@ class SourceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             Exists(appearances.filter(claim__verdicts__state=published))
             | Exists(appearances.filter(claim__api_submissions__user=user))
             | Exists(Evidence.objects.filter(**this, verdict__state=published))
+            | Exists(Ingest.objects.filter(**this, created_by=user))
         )
