@@ -381,3 +381,9 @@ def test_reasons_name_the_sides_in_the_callers_order() -> None:
     b = analyze("The charity raised 4,500 pounds last winter.")
     assert "Numbers differ: 45,000 pounds vs 4,500 pounds" in classify(a, b).reasons[-1]
     assert "Numbers differ: 4,500 pounds vs 45,000 pounds" in classify(b, a).reasons[-1]
+
+
+def test_turns_out_is_not_a_verb_of_making() -> None:
+    # "It turns out" is how a sentence reports a finding; mapping it to "produce" made
+    # unrelated claims share a word.
+    assert "produc" not in analyze("It turns out the bridge was never inspected.").terms
