@@ -94,8 +94,7 @@ BEGIN
     ELSIF TG_OP = 'DELETE' THEN
         {mark("old_rows")}
     ELSE
-        {mark(changed)}
-        {mark(changed_new)}
+        {mark(f"({changed[1:-1]} UNION ALL {changed_new[1:-1]})")}
     END IF;
     RETURN NULL;
 END $$;
