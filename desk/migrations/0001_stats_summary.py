@@ -43,10 +43,11 @@ TRIGGERS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "claims_historicalclaim": (
         "history_id",
         ("id", "status", "history_date", "history_type"),
-        "SELECT r.history_date FROM {rows} r UNION ALL SELECT (SELECT h.history_date "
-        "FROM claims_historicalclaim h WHERE h.id = r.id AND (h.history_date, h.history_id) > "
-        "(r.history_date, r.history_id) ORDER BY h.history_date, h.history_id LIMIT 1) "
-        "FROM {rows} r",
+        # A join, not a subquery per row: the planner can hash a bulk write's rows.
+        "SELECT r.history_date FROM {rows} r UNION ALL SELECT min(h.history_date) "
+        "FROM {rows} r JOIN claims_historicalclaim h ON h.id = r.id "
+        "AND (h.history_date, h.history_id) > (r.history_date, r.history_id) "
+        "GROUP BY r.history_id",
     ),
     "claims_flag": (
         "id",
