@@ -57,13 +57,16 @@ class StatsFigure(models.Model):
 
 
 class StatsChange(models.Model):
-    """A moment whose week and month must be counted again (``at`` null: everything).
+    """A moment whose week and month must be counted again for the figures drawn from
+    ``source`` (``at`` null: every week and month).
 
     Written by database triggers in the transaction that changed the counted rows, so a
     refresh that sees a change also sees the rows it describes.
     """
 
     at = models.DateTimeField(null=True, blank=True)
+    # The table written: which figures to count again ("" for all of them).
+    source = models.CharField(max_length=60, blank=True, default="")
 
     def __str__(self) -> str:
-        return f"change at {self.at or 'all'}"
+        return f"change of {self.source or 'everything'} at {self.at or 'any time'}"

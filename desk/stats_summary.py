@@ -250,6 +250,9 @@ def _verdicts(spans: Spans) -> Iterator[Row]:
         .order_by()
     )
     yield from _weekly(published, StatsMetric.PUBLISHED, lambda r: str(r["author_id"]))
+
+
+def _assignments(spans: Spans) -> Iterator[Row]:
     taken = (
         Assignment.objects.filter(spans.within("created_at"))
         .annotate(week=TruncWeek("created_at"))
@@ -258,6 +261,9 @@ def _verdicts(spans: Spans) -> Iterator[Row]:
         .order_by()
     )
     yield from _weekly(taken, StatsMetric.TAKEN, lambda r: str(r["reviewer_id"]))
+
+
+def _verdict_history(spans: Spans) -> Iterator[Row]:
     steps = (
         Verdict.history.filter(spans.within("history_date"), author__isnull=False)
         .annotate(week=TruncWeek("history_date"))
@@ -286,7 +292,6 @@ def _verdicts(spans: Spans) -> Iterator[Row]:
         for key in ("corrections", "retractions"):
             if row[key]:
                 yield StatsMetric.CORRECTIONS, local_day(row["month"]), key, row[key], None
-    yield from _time_to_verdict(spans)
 
 
 class Percentile(Aggregate):
@@ -357,20 +362,78 @@ def _time_to_verdict(spans: Spans) -> Iterator[Row]:
 # Refreshing --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Group:
+    """Metrics counted together, by one or two queries over the same rows."""
+
+    count: Callable[[Spans], Iterator[Row]]
+    metrics: frozenset[str]
+
+
+GROUPS: dict[str, Group] = {
+    "claims": Group(
+        _claims,
+        frozenset(
+            {
+                StatsMetric.CLAIMS_BY_SOURCE_KIND,
+                StatsMetric.CLAIMS_BY_TAG,
+                StatsMetric.CLAIMS_BY_STATUS,
+            }
+        ),
+    ),
+    "backlog": Group(_backlog, frozenset({StatsMetric.BACKLOG_CHANGE})),
+    "flags": Group(_flags, frozenset({StatsMetric.FLAGS})),
+    "verdicts": Group(_verdicts, frozenset({StatsMetric.RATINGS, StatsMetric.PUBLISHED})),
+    "assignments": Group(_assignments, frozenset({StatsMetric.TAKEN})),
+    "verdict_history": Group(
+        _verdict_history,
+        frozenset({StatsMetric.SUBMITTED, StatsMetric.RETURNED, StatsMetric.CORRECTIONS}),
+    ),
+    "time_to_verdict": Group(_time_to_verdict, frozenset({StatsMetric.TIME_TO_VERDICT})),
+}
+# The groups a write to each table (``StatsChange.source``, from its trigger) can change: a
+# new claim costs a recount of its week's claim figures, not of every chart.
+TABLE_GROUPS: dict[str, tuple[str, ...]] = {
+    "claims_claim": ("claims", "time_to_verdict"),
+    "claims_appearance": ("claims",),
+    "claims_claim_tags": ("claims",),
+    "sources_source": ("claims",),
+    "claims_historicalclaim": ("backlog",),
+    "claims_flag": ("flags",),
+    "reviews_verdict": ("verdicts", "time_to_verdict"),
+    "reviews_historicalverdict": ("verdict_history",),
+    "reviews_assignment": ("assignments",),
+}
+EVERYTHING = Spans(weeks=None, months=None)
+
+
 def count(spans: Spans) -> list[Row]:
     """Every figure of the spans, counted from the data (a fixed number of queries)."""
-    return [*_claims(spans), *_backlog(spans), *_flags(spans), *_verdicts(spans)]
+    return [row for group in GROUPS.values() for row in group.count(spans)]
 
 
-def _store(spans: Spans) -> None:
-    rows = count(spans)
-    stale = StatsFigure.objects.all()
-    if spans.weeks is not None and spans.months is not None:
-        stale = stale.filter(
-            Q(metric__in=WEEKLY, period__in=spans.weeks)
-            | Q(metric__in=MONTHLY, period__in=spans.months)
-        )
-    stale.delete()
+def _spans_by_group(changes: Iterable[tuple[str, dt.datetime | None]]) -> dict[str, Spans]:
+    moments: dict[str, list[dt.datetime | None]] = {}
+    for source, at in changes:
+        # A change of an unknown table (or "everything") counts every group again.
+        for name in TABLE_GROUPS.get(source, tuple(GROUPS)):
+            moments.setdefault(name, []).append(at)
+    return {name: Spans.of(ats) for name, ats in moments.items()}
+
+
+def _store(spans_by_group: dict[str, Spans]) -> None:
+    """Count the groups' spans again and put their rows in place of the old ones."""
+    rows: list[Row] = []
+    stale = Q(pk__in=[])
+    for name, spans in spans_by_group.items():
+        group = GROUPS[name]
+        rows.extend(group.count(spans))
+        if spans.weeks is None or spans.months is None:
+            stale |= Q(metric__in=group.metrics)
+            continue
+        stale |= Q(metric__in=group.metrics & WEEKLY, period__in=spans.weeks)
+        stale |= Q(metric__in=group.metrics & MONTHLY, period__in=spans.months)
+    StatsFigure.objects.filter(stale).delete()
     StatsFigure.objects.bulk_create(
         (StatsFigure(metric=m, period=p, key=k, n=n, value=v) for m, p, k, n, v in rows),
         batch_size=INSERT_BATCH,
@@ -383,19 +446,19 @@ def refresh() -> int:
     if connection.vendor != "postgresql":
         # No triggers record changes here: count everything, every time.
         with transaction.atomic():
-            _store(Spans(weeks=None, months=None))
+            _store(dict.fromkeys(GROUPS, EVERYTHING))
         return 1
     if not StatsChange.objects.exists():
         return 0
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
-        changes = list(StatsChange.objects.values_list("pk", "at"))
+        changes = list(StatsChange.objects.values_list("pk", "source", "at"))
         if not changes:
             return 0  # another refresh took them while this one waited
-        _store(Spans.of(at for _, at in changes))
+        _store(_spans_by_group((source, at) for _, source, at in changes))
         # Only the rows seen: a change committed meanwhile waits for the next refresh.
-        StatsChange.objects.filter(pk__in=[pk for pk, _ in changes]).delete()
+        StatsChange.objects.filter(pk__in=[pk for pk, _, _ in changes]).delete()
     return len(changes)
 
 
@@ -406,7 +469,7 @@ def rebuild() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
         seen = list(StatsChange.objects.values_list("pk", flat=True))
-        _store(Spans(weeks=None, months=None))
+        _store(dict.fromkeys(GROUPS, EVERYTHING))
         StatsChange.objects.filter(pk__in=seen).delete()
 
 

@@ -83,7 +83,8 @@ def _function(table: str) -> str:
 
     def mark(rows: str) -> str:
         return (
-            "INSERT INTO desk_statschange (at) SELECT DISTINCT date_trunc('hour', m.at) "
+            "INSERT INTO desk_statschange (at, source) SELECT DISTINCT "
+            f"date_trunc('hour', m.at), '{table}' "
             f"FROM ({moments.format(rows=rows)}) m(at) WHERE m.at IS NOT NULL;"
         )
 
@@ -141,6 +142,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('at', models.DateTimeField(blank=True, null=True)),
+                ('source', models.CharField(blank=True, default='', max_length=60)),
             ],
         ),
         migrations.CreateModel(

@@ -139,3 +139,16 @@ def test_the_beat_task_takes_the_changes_once():
     assert refresh_desk_stats() >= 1
     assert refresh_desk_stats() == 0
     assert StatsFigure.objects.filter(metric=StatsMetric.CLAIMS_BY_STATUS).exists()
+
+
+def test_a_write_recounts_only_the_figures_its_table_feeds():
+    flag = FlagFactory(reasons=["Same wording (test)"])
+    stats_summary.refresh()
+    figure = StatsFigure.objects.get(metric=StatsMetric.FLAGS)
+    StatsFigure.objects.filter(pk=figure.pk).update(n=9)
+    ClaimFactory()  # a claim: its week's claim figures, not the flags of the same week
+    stats_summary.refresh()
+    assert StatsFigure.objects.get(pk=figure.pk).n == 9
+    Flag.objects.filter(pk=flag.pk).update(score=0.99)
+    stats_summary.refresh()
+    assert StatsFigure.objects.get(metric=StatsMetric.FLAGS).n == 1
