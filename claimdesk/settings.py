@@ -253,6 +253,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "sweep-analysis": {"task": "claims.tasks.sweep_analysis", "schedule": 300.0},
     "deliver-due-webhooks": {"task": "publishing.tasks.deliver_due_webhooks", "schedule": 30.0},
     "sweep-queue-stats": {"task": "reviews.tasks.sweep_queue_stats", "schedule": 900.0},
+    # Counts the weeks changed since the last run into the dashboard's summary, so readers
+    # rarely do it in their request.
+    "refresh-desk-stats": {"task": "desk.tasks.refresh_desk_stats", "schedule": 60.0},
     "fetch-claimreview-feeds": {
         "task": "publishing.tasks.fetch_feed_subscriptions",
         "schedule": 300.0,

@@ -10,9 +10,12 @@ from django.db.models import Case, Count, Q, QuerySet, When
 
 from claims.models import Appearance, Claim, Flag, FlagKind, FlagStatus
 from claims.roles import EDITORS
+from factchecks.models import ExternalMatch
 from reviews.models import Verdict, VerdictState
 
 FLAG_PAGE_SIZE = 50
+# Other outlets' fact-checks shown beside each claim (the claim page lists them all).
+ELSEWHERE_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class FlagSide:
     claim: Claim
     appearances: list[Appearance] = field(default_factory=list)
     verdict: Verdict | None = None
+    # Other outlets' fact-checks matched to the claim, most relevant first.
+    elsewhere: list[ExternalMatch] = field(default_factory=list)
 
 
 @dataclass
@@ -106,8 +111,8 @@ class FlagPage:
 
 
 def flag_page(flag_id: int, *, viewer: User) -> FlagPage:
-    """The flag, both claims with claimants, appearances (and sources) and published verdicts,
-    the flag's history, the editors it could be passed to and the next open flag."""
+    """The flag, both claims with claimants, appearances (and sources), published verdicts and
+    other outlets' fact-checks of them, the flag's history, the editors it could be passed to and the next open flag."""
     flag = Flag.objects.select_related(
         "claim_a__claimant", "claim_b__claimant", "resolved_by", "assigned_to"
     ).get(pk=flag_id)
@@ -122,6 +127,13 @@ def flag_page(flag_id: int, *, viewer: User) -> FlagPage:
         claim_id__in=list(sides), state=VerdictState.PUBLISHED
     ).order_by("published_at"):
         sides[verdict.claim_id].verdict = verdict
+    for match in (
+        ExternalMatch.objects.filter(claim_id__in=list(sides))
+        .select_related("review")
+        .order_by("-relevance", "pk")
+    ):
+        if len(sides[match.claim_id].elsewhere) < ELSEWHERE_SHOWN:
+            sides[match.claim_id].elsewhere.append(match)
     history = list(flag.history.select_related("history_user").order_by("-history_date")[:20])
     editors = list(
         User.objects.filter(is_active=True)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from claims import engine
 from claims.models import Claim, ClaimStatus, FlagKind, FlagStatus, Tag
 from claims.services import flag_assign
+from factchecks.models import ExternalMatch, ExternalReview
 from tests.desk.queue_helpers import signed_in
 from tests.factories import AppearanceFactory, ClaimFactory, FlagFactory, PublishedVerdictFactory
 
@@ -245,8 +246,9 @@ def test_claim_page_links_to_its_flags(editor):
 # Session, user, roles, tags for the filter, counts per kind, the page of flags.
 LIST_QUERIES = 6
 # Session, user, roles, the flag with claims and claimants, appearances with sources,
-# published verdicts, the flag's history, the editors, the next flag.
-FLAG_QUERIES = 9
+# published verdicts, other outlets' fact-checks, the flag's history, the editors, the next
+# flag.
+FLAG_QUERIES = 10
 
 
 @pytest.mark.parametrize("rows", [2, 20])
@@ -271,8 +273,18 @@ def test_flag_page_query_count_is_fixed(
         AppearanceFactory(claim=flag.claim_a)
         AppearanceFactory(claim=flag.claim_b)
     PublishedVerdictFactory(claim=flag.claim_a)
+    for i in range(appearances):
+        review = ExternalReview.objects.create(
+            url=f"https://checks.example.net/r/{i}", claim_reviewed="Tolls fell.", raw={},
+            fingerprint=str(i), publisher_name=f"Outlet {i}", rating_label="False",
+        )  # fmt: skip
+        ExternalMatch.objects.create(claim=flag.claim_b, review=review, score=0.9)
     signed_in(editor).post(reverse("desk:flag_confirm", args=[flag.pk]))
     client = signed_in(other_editor)
     with django_assert_num_queries(FLAG_QUERIES):
         response = client.get(reverse("desk:flag", args=[flag.pk]))
     assert response.status_code == 200
+    # Beside the claim: other outlets' fact-checks, the most relevant few.
+    shown = response.context["page"].b.elsewhere
+    assert len(shown) == min(appearances, 3)
+    assert "Outlet 0" in response.content.decode()
