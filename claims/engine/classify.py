@@ -35,6 +35,7 @@ from .compare import (
     match_quantities,
 )
 from .features import ClaimFeatures
+from .normalize import NEGATIONS
 
 __all__ = ["LABELS", "Label", "PairResult", "Thresholds", "classify"]
 
@@ -281,8 +282,7 @@ def _classify(
                     f"Numbers differ: {ab(m.a.raw, m.b.raw)} (intervals do not overlap)"
                 )
         if negation_clash:
-            cue = (a.negation_cues or b.negation_cues or ("not",))[0]
-            conflict_cues.append(f"One side is negated: '{cue}'")
+            conflict_cues.append(f"One side is negated: '{negation_clash}'")
         if directions.opposite:
             wa, wb = directions.opposite
             conflict_cues.append(f"Opposite direction: {ab(wa, wb)}")
@@ -392,8 +392,8 @@ def _classify(
 
 def _negation_clash(
     a: ClaimFeatures, b: ClaimFeatures, dice: float, th: Thresholds, post: bool = False
-) -> bool:
-    """One claim denies what the other asserts.
+) -> str | None:
+    """The negation by which one claim denies what the other asserts, if any.
 
     A "not" somewhere in a long post is only a contradiction when what it negates
     is also talked about on the other side (or the texts are near-identical).  In a
@@ -402,16 +402,45 @@ def _negation_clash(
     just the subject itself.
     """
     # Only a negation of its own counts here: one that flips a word with an opposite ("not
-    # safe") is judged with that word (``compare_polar``).
-    if bool(a.negation_cues) == bool(b.negation_cues):
-        return False
-    negated, other = (a, b) if a.negation_cues else (b, a)
+    # safe") is judged with that word (``compare_polar``), unless the other claim never uses
+    # that word: "It is not true that X" denies X.
+    alone_a, alone_b = _flipped_alone(a, b), _flipped_alone(b, a)
+    if bool(alone_a) != bool(alone_b) and dice >= th.negation_any_scope_similarity:
+        return (alone_a or alone_b)[0]
+    cues_a = a.negation_cues or alone_a
+    cues_b = b.negation_cues or alone_b
+    if cues_a and cues_b:
+        # Both deny something: a clash when one denies a word the other asserts and does
+        # not deny ("has not proposed ..." vs "has proposed ..., but has not issued ...").
+        for x, y in ((a, b), (b, a)):
+            denied = set(x.negated_heads) - set(y.negation_scope) - set(y.negated_heads)
+            # ... and whatever the other denies, this one denies too (else the two simply
+            # deny different things, worded apart).
+            agreed = set(y.negated_heads) <= set(x.negation_scope) | set(x.negated_heads)
+            if denied & set(y.terms) and agreed and not post:
+                return x.negation_cues[0]
+        return None
+    if not cues_a and not cues_b:
+        return None
+    negated, other, cues = (a, b, cues_a) if cues_a else (b, a, cues_b)
     if dice >= th.negation_any_scope_similarity:
-        return True
+        return cues[0]
     hit = set(negated.negation_scope) & set(other.terms)
     if post:
         hit -= a.subject_stems | b.subject_stems
-    return bool(hit)
+    return cues[0] if hit else None
+
+
+def _flipped_alone(x: ClaimFeatures, y: ClaimFeatures) -> tuple[str, ...]:
+    """Words of ``x`` negated into their opposite ("not true") whose concept ``y`` never uses."""
+    used = {p.split(":", 1)[0] for p in y.polar}
+    out = []
+    for entry in x.polar:
+        concept, sign, words = entry.split(":", 2)
+        first = words.split()[0].lower()
+        if sign == "-1" and (first in NEGATIONS or first.endswith("n't")) and concept not in used:
+            out.append(words)
+    return tuple(out)
 
 
 def _another_time(

