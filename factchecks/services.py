@@ -12,13 +12,13 @@ from typing import IO, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
 
 from claimdesk.audit import save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
 from claims import engine
 from sources.normalize import normalize_url
 
+from .bulk import reviews_create
 from .models import ExternalReview, FeedSubscription, RatingLabel
 from .normalise import LabelTable, ReviewFields, checked, fingerprint
 from .parsing import Item, MalformedInput, read_items
@@ -105,7 +105,7 @@ def _index_terms(values: dict[str, Any]) -> dict[str, int]:
     text = values["claim_reviewed"]
     if values["headline"] and values["headline"] != text:
         text = f"{text}\n{values['headline']}"
-    return engine.index_term_counts(engine.analyze(text))
+    return engine.index_term_counts_of(text)
 
 
 def _batches(items: Iterator[tuple[str, Item]], size: int) -> Iterator[list[tuple[str, Item]]]:
@@ -125,17 +125,17 @@ def _write_batch(
     existing = {
         review.url: review for review in ExternalReview.objects.filter(url__in=list(fields))
     }
-    new: list[ExternalReview] = []
+    new: list[dict[str, Any]] = []
     for url, item in fields.items():
         review = existing.get(url)
         if review is None:
             new.append(
-                ExternalReview(
-                    url=url,
-                    fingerprint=item.fingerprint,
-                    terms=_index_terms(item.values),
+                {
+                    "url": url,
+                    "fingerprint": item.fingerprint,
+                    "terms": _index_terms(item.values),
                     **item.values,
-                )
+                }
             )
             continue
         if review.fingerprint == item.fingerprint:
@@ -148,16 +148,9 @@ def _write_batch(
         save_audited(review, actor=actor, reason="Re-imported with changes", validate=False)
         result.updated += 1
         touched.append(review.pk)
-    if new:
-        created = bulk_create_with_history(
-            new,
-            ExternalReview,
-            batch_size=IMPORT_BATCH,
-            default_user=acting_user(actor),
-            default_change_reason="Imported",
-        )
-        result.created += len(created)
-        touched.extend(r.pk for r in created if r.pk is not None)
+    created = reviews_create(new, actor=actor, reason="Imported", batch_size=IMPORT_BATCH)
+    result.created += len(created)
+    touched.extend(created)
 
 
 def external_reviews_import(
