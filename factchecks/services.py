@@ -228,6 +228,15 @@ def feed_subscription_create(
     return subscription
 
 
+def feed_subscriptions_mark_due(*, actor: Actor, subscription_ids: list[int]) -> int:
+    """Make subscriptions due now (an editor's "Fetch now"): beat's sweep fetches them even
+    when the message asking for it at once is never delivered. How many were marked."""
+    check(actor, Action.EXTERNAL_REVIEW_IMPORT)
+    return FeedSubscription.objects.filter(pk__in=subscription_ids).update(
+        next_check_at=timezone.now()
+    )
+
+
 def feed_subscription_record(
     *,
     subscription: FeedSubscription,
