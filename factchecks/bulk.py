@@ -34,8 +34,10 @@ def _columns() -> list[str]:
 
 
 def _history_columns() -> list[str]:
-    excluded = {"terms", "fingerprint", "raw", "imported_at", "updated_at", "id"}
-    return [f.column for f in ExternalReview._meta.concrete_fields if f.name not in excluded]
+    # The review's own fields the history model keeps (it leaves out raw, terms...).
+    history = ExternalReview.history.model  # type: ignore[attr-defined]
+    kept = {f.name for f in history._meta.concrete_fields}
+    return [c for c in _columns() if c in kept]
 
 
 def _cell(name: str, value: Any) -> Any:

@@ -120,7 +120,12 @@ def _batches(items: Iterator[tuple[str, Item]], size: int) -> Iterator[list[tupl
 
 
 def _write_batch(
-    fields: dict[str, ReviewFields], *, actor: Actor, result: ImportResult, touched: list[int]
+    fields: dict[str, ReviewFields],
+    *,
+    actor: Actor,
+    result: ImportResult,
+    touched: list[int],
+    match: bool,
 ) -> None:
     existing = {
         review.url: review for review in ExternalReview.objects.filter(url__in=list(fields))
@@ -134,6 +139,7 @@ def _write_batch(
                     "url": url,
                     "fingerprint": item.fingerprint,
                     "terms": _index_terms(item.values),
+                    "match_pending": match,
                     **item.values,
                 }
             )
@@ -145,6 +151,7 @@ def _write_batch(
             setattr(review, name, item.values[name])
         review.fingerprint = item.fingerprint
         review.terms = _index_terms(item.values)
+        review.match_pending = match
         save_audited(review, actor=actor, reason="Re-imported with changes", validate=False)
         result.updated += 1
         touched.append(review.pk)
@@ -166,7 +173,8 @@ def external_reviews_import(
     An item already stored with the same fingerprint is left alone (no write); a changed one
     is updated with a history row. Any malformed item rejects the input whole: nothing is
     written and ``ImportRejected`` says where (``dataFeedElement[17].item[0]: ...``). Matching
-    of the created and updated reviews is enqueued after commit, in batches.
+    of the created and updated reviews is enqueued after commit, in batches; they stay
+    ``match_pending`` until it has run, so beat's sweep redoes a lost batch.
     """
     check(actor, Action.EXTERNAL_REVIEW_IMPORT)
     labels = label_table()
@@ -187,7 +195,7 @@ def external_reviews_import(
                     if parsed.url in fields:
                         result.unchanged += 1
                     fields[parsed.url] = parsed
-                _write_batch(fields, actor=actor, result=result, touched=touched)
+                _write_batch(fields, actor=actor, result=result, touched=touched, match=match)
     except MalformedInput as exc:
         raise ImportRejected(ImportResult(rejected=seen or 1, error=str(exc))) from None
     if match and touched:
