@@ -11,7 +11,9 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from claimdesk.audit import save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
@@ -20,7 +22,7 @@ from sources.normalize import normalize_url
 
 from .bulk import reviews_create
 from .models import ExternalReview, FeedSubscription, RatingLabel
-from .normalise import LabelTable, ReviewFields, checked, fingerprint
+from .normalise import LabelTable, ReviewFields, checked, fingerprint, rating_from_label
 from .parsing import Item, MalformedInput, read_items
 
 # Items read, validated and written together; the feed itself is never held whole.
@@ -207,13 +209,46 @@ def external_reviews_import(
 
 
 def rating_label_save(*, actor: Actor, label: RatingLabel) -> RatingLabel:
-    """Add or correct one row of the label table (lower-cased, spaces folded)."""
+    """Add or correct one row of the label table (lower-cased, spaces folded), and
+    re-normalise the stored reviews rated with that label (``reviews_renormalise``)."""
     check(actor, Action.RATING_LABEL_MANAGE, label)
     label.label = " ".join(label.label.lower().split())
     label.publisher_site = label.publisher_site.strip().lower().removeprefix("www.")
     reason = "Label changed" if label.pk else "Label added"
-    save_audited(label, actor=actor, reason=reason)
+    with transaction.atomic():
+        save_audited(label, actor=actor, reason=reason)
+        reviews_renormalise(actor=actor, label=label.label)
     return label
+
+
+def reviews_renormalise(*, actor: Actor, label: str) -> int:
+    """Normalise again, from the label table as it is now, every stored review rated with
+    ``label`` in words only (a numeric rating with its scale is normalised from the number);
+    a changed rating gets a history row. How many reviews changed."""
+    table = label_table()
+    worded = ExternalReview.objects.filter(rating_label__iexact=label).filter(
+        Q(rating_value__isnull=True) | Q(best_rating__isnull=True) | Q(worst_rating__isnull=True)
+    )
+    now = timezone.now()
+    changed: list[ExternalReview] = []
+    # Whole rows: the history rows are copied from them.
+    for review in worded.iterator(chunk_size=IMPORT_BATCH):
+        rating = rating_from_label(review.rating_label, review.publisher_site, table)
+        if rating != review.normalised_rating:
+            review.normalised_rating = rating
+            # Set by hand: a bulk update skips auto_now, and API clients poll updated_since.
+            review.updated_at = now
+            changed.append(review)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            ExternalReview,
+            ["normalised_rating", "updated_at"],
+            batch_size=IMPORT_BATCH,
+            default_user=acting_user(actor),
+            default_change_reason=f"Label table changed: {label}"[:100],
+        )
+    return len(changed)
 
 
 def feed_subscription_create(
