@@ -25,9 +25,13 @@ from claims.models import Claim
 from reviews.admin import ReviewedClaimAdmin
 
 from . import services
-from .models import ExternalReview, FeedSubscription, RatingLabel
+from .models import ExternalMatch, ExternalReview, FeedSubscription, RatingLabel
 from .parsing import FORMATS
-from .selectors import claim_checked_elsewhere
+from .selectors import (
+    claim_checked_elsewhere,
+    claims_with_outlet_disagreement,
+    claims_with_verdict_conflicts,
+)
 
 
 class ImportForm(forms.Form):
@@ -152,6 +156,31 @@ def checked_elsewhere_html(claim_id: int) -> str:
     )
 
 
+class CheckedElsewhereFilter(admin.SimpleListFilter):
+    """The editors' list of verdict conflicts: claims another outlet checked, those whose
+    published verdict an outlet contradicts, and those outlets disagree on."""
+
+    title = "checked elsewhere"
+    parameter_name = "checked_elsewhere"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("any", "Checked by another outlet"),
+            ("desk_conflict", "Verdict conflict with an outlet"),
+            ("outlets_disagree", "Outlets disagree"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value == "any":
+            return queryset.filter(pk__in=ExternalMatch.objects.values("claim_id"))
+        if value == "desk_conflict":
+            return queryset.filter(pk__in=claims_with_verdict_conflicts().values("pk"))
+        if value == "outlets_disagree":
+            return queryset.filter(pk__in=claims_with_outlet_disagreement().values("pk"))
+        return queryset
+
+
 # reviews registers the claim's admin; this subclass adds the "checked elsewhere" panel.
 admin.site.unregister(Claim)
 
@@ -165,6 +194,7 @@ class CheckedElsewhereClaimAdmin(ReviewedClaimAdmin):
         ("Checked elsewhere", {"fields": ("checked_elsewhere",)}),
     )
     readonly_fields: Any = (*ReviewedClaimAdmin.readonly_fields, "checked_elsewhere")
+    list_filter: Any = (*ReviewedClaimAdmin.list_filter, CheckedElsewhereFilter)
 
     @admin.display(description="Other outlets' fact-checks")
     def checked_elsewhere(self, obj: Claim) -> str:
