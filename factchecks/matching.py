@@ -44,6 +44,11 @@ FEATURE_CACHE_SIZE = 20_000
 # (dev and train alike).
 LEAD_RATIO = 1.5
 LEAD_SIMILARITY = 0.5
+# With the semantic tier, how much of the raw cosine is added to the fused ranks (the claims'
+# fusion adds 0.05): an outlet's review restates the claim it checks, so closeness in meaning
+# tells the right one from a review of the same subject better than for two desk claims.
+# Chosen on the CheckThat! 2021 train split (0.05: 82.1 %, 0.2: 82.9 % first), dev held out.
+REVIEW_COSINE_WEIGHT = 0.2
 
 __all__ = ["CANDIDATES", "ReviewIndex", "claims_match", "review_index", "reviews_match"]
 
@@ -202,7 +207,13 @@ def _candidates(
     cosines = {**_cosines(vector, [rid for rid, _ in ranked]), **dict(nearest)}
     # The claims' own fusion (reciprocal ranks, a little of the cosine): a review found by
     # both tiers goes first, a paraphrase sharing few words still gets in.
-    fused = semantic.fuse_rankings(ranked, nearest, k=CANDIDATES, semantic_scores=cosines)
+    fused = semantic.fuse_rankings(
+        ranked,
+        nearest,
+        k=CANDIDATES,
+        semantic_scores=cosines,
+        score_weight=REVIEW_COSINE_WEIGHT,
+    )
     return [(int(rid), score) for rid, score in fused], ranked, cosines  # type: ignore[call-overload]
 
 
@@ -222,18 +233,26 @@ def _matches_of(
         )
         reasons = list(result.reasons)
         if result.label != "repeat":
+            # With embeddings, first place already needs both tiers' agreement (or a close
+            # meaning); the words alone need the BM25 lead over the runner-up.
+            stands_out = vector is not None or (
+                review_id == ranked[0][0] and bm25[review_id] >= LEAD_RATIO * runner_up
+            )
             lead = (
                 place == 0
-                and bool(ranked)
-                and review_id == ranked[0][0]
+                and stands_out
                 and result.label in ("compatible", "conflict")
                 and result.score >= LEAD_SIMILARITY
-                and bm25[review_id] >= LEAD_RATIO * runner_up
             )
             if not lead:
                 continue
             method = "lead"
-            reasons = [f"far ahead of every other review; the engine reads it as {result.label}"]
+            why = (
+                "first by words and meaning"
+                if vector is not None
+                else "far ahead of every other review"
+            )
+            reasons = [f"{why}; the engine reads it as {result.label}"]
             reasons += list(result.reasons)
         found.append(Found(claim_id, review_id, result.score, relevance, method, reasons))
     return found
