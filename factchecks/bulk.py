@@ -35,7 +35,7 @@ def _columns() -> list[str]:
 
 def _history_columns() -> list[str]:
     # The review's own fields the history model keeps (it leaves out raw, terms...).
-    history = ExternalReview.history.model  # type: ignore[attr-defined]
+    history = ExternalReview.history.model
     kept = {f.name for f in history._meta.concrete_fields}
     return [c for c in _columns() if c in kept]
 
@@ -93,7 +93,7 @@ def reviews_create(
             for pk, row in zip(ids, rows, strict=True)
         ],
     )
-    history = ExternalReview.history.model  # type: ignore[attr-defined]
+    history = ExternalReview.history.model
     history_columns = _history_columns()
     _copy(
         history._meta.db_table,

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, QuerySet
@@ -205,13 +205,14 @@ def _candidates(
         if cos >= SEMANTIC_NEIGHBOUR_MIN
     ]
     cosines = {**_cosines(vector, [rid for rid, _ in ranked]), **dict(nearest)}
+    scores = cast(dict[Hashable, float], cosines)
     # The claims' own fusion (reciprocal ranks, a little of the cosine): a review found by
     # both tiers goes first, a paraphrase sharing few words still gets in.
     fused = semantic.fuse_rankings(
         ranked,
         nearest,
         k=CANDIDATES,
-        semantic_scores=cosines,
+        semantic_scores=scores,
         score_weight=REVIEW_COSINE_WEIGHT,
     )
     return [(int(rid), score) for rid, score in fused], ranked, cosines  # type: ignore[call-overload]

@@ -165,7 +165,7 @@ def nearest_reviews(vector: Any, k: int) -> list[tuple[int, float]]:
     first. Empty without the semantic tier or a vector."""
     if vector is None or not semantic.available() or k <= 0:
         return []
-    return [(int(rid), score) for rid, score in _caught_up().search(vector, k=k)]  # type: ignore[call-overload]
+    return [(int(rid), score) for rid, score in _caught_up().search(vector, k=k)]
 
 
 def review_vectors(review_ids: list[int]) -> dict[int, Any]:
