@@ -27,8 +27,6 @@ from .parsing import Item, MalformedInput, read_items
 
 # Items read, validated and written together; the feed itself is never held whole.
 IMPORT_BATCH = 1000
-# Matching is enqueued per this many imported reviews (the backlog path), never per row.
-MATCH_BATCH = 500
 LABELS_FILE = Path(__file__).with_name("rating_labels.json")
 # Fields an import compares and writes (everything but the key and the bookkeeping).
 IMPORTED_FIELDS = (
@@ -204,7 +202,7 @@ def external_reviews_import(
         from factchecks.tasks import enqueue_review_matching
 
         ids = sorted(touched)
-        transaction.on_commit(lambda: enqueue_review_matching(ids, MATCH_BATCH))
+        transaction.on_commit(lambda: enqueue_review_matching(ids))
     return result
 
 

@@ -14,12 +14,13 @@ from kombu.exceptions import OperationalError
 from factchecks.matching import reviews_match
 from factchecks.models import ExternalReview
 from factchecks.semantic import reviews_embed, semantic_on
-from factchecks.services import MATCH_BATCH
 
 log = logging.getLogger(__name__)
 
 # Reviews the sweep enqueues per run at most (in MATCH_BATCH messages); the rest next run.
 SWEEP_LIMIT = 20_000
+# Matching is enqueued per this many reviews (the backlog path), never one message per row.
+MATCH_BATCH = 500
 
 
 @shared_task(
@@ -57,7 +58,7 @@ def sweep_review_matching() -> int:
         .order_by("id")
         .values_list("id", flat=True)[:SWEEP_LIMIT]
     )
-    enqueue_review_matching(ids, MATCH_BATCH)
+    enqueue_review_matching(ids)
     return len(ids)
 
 
@@ -71,7 +72,7 @@ def _send(task: object, ids: list[int], what: str) -> None:
         )
 
 
-def enqueue_review_matching(review_ids: list[int], batch: int) -> None:
+def enqueue_review_matching(review_ids: list[int], batch: int = MATCH_BATCH) -> None:
     """One message per ``batch`` reviews, never one per row."""
     for start in range(0, len(review_ids), batch):
         _send(match_reviews, review_ids[start : start + batch], "reviews")
