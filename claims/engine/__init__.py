@@ -28,7 +28,7 @@ from .features import (
 from .quantities import Quantity
 from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
 
-ENGINE_VERSION = "lex-3"
+ENGINE_VERSION = "lex-4"
 
 __all__ = [
     "BM25",

@@ -156,6 +156,12 @@ def compare_subjects(a: ClaimFeatures, b: ClaimFeatures, lex: LexicalOverlap) ->
     ids_b = [s for s in only_b if is_identifier(s)]
     if ids_a and ids_b:
         return SubjectComparison(shared, only_a, only_b, True, "identifiers")
+    # Numbers that are names ("season 11", "Flight 370", "Boeing 737") are the identity of the
+    # thing, not an amount: another one on each side is another thing.
+    nums_a = [s for s in only_a if s.isdigit()]
+    nums_b = [s for s in only_b if s.isdigit()]
+    if nums_a and nums_b:
+        return SubjectComparison(shared, only_a, only_b, True, "identifiers")
     # A one-for-one name swap in otherwise near-identical wording. A name the other claim
     # also uses, only not as a name (it opens a sentence there), is no swap: "Norway exports
     # more than Denmark" and "Denmark exports more than Norway" are about the same two.

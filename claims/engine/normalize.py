@@ -150,7 +150,15 @@ NEGATIONS: frozenset[str] = frozenset(
     )
 )
 
-_TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[.,][0-9]+)*(?:'[A-Za-z]+)?")
+# A capitalised short prefix, a hyphen and a small number is a model code ("F-35", "GPT-4",
+# "MiG-29", "COVID-19"): one token, so the number stays part of the name instead of being
+# dropped and leaving "F-35" and "F-16" with the same subject "f". Prefixes that make a
+# hyphenated figure ("Top-10", "Under-18s", "Mid-2025") are not names.
+_CODE_RE = (
+    r"(?P<code>(?!(?:Top|Mid|Pre|Post|Non|Anti|Ex|Over|Under|Sub|Up|Day|Week|Year)-)"
+    r"[A-Z][A-Za-z]{0,4}-[0-9]{1,3}[A-Za-z]?(?![0-9.,]?[0-9A-Za-z]))"
+)
+_TOKEN_RE = re.compile(_CODE_RE + r"|[A-Za-z0-9]+(?:[.,][0-9]+)*(?:'[A-Za-z]+)?")
 
 
 @dataclass(frozen=True)
@@ -179,6 +187,13 @@ def tokenize(text: str) -> list[Token]:
         pos = match.end()
         word = match.group(0)
         lower = word.lower()
+        if match.group("code"):
+            code = lower.replace("-", "")
+            # "AR-15s" are several AR-15s, not another model.
+            code = code[:-1] if word.endswith("s") and word[-2].isdigit() else code
+            tokens.append(Token(word, code, match.start(), match.end(), at_start))
+            at_start = False
+            continue
         if "'" in lower:
             head, _, tail = lower.partition("'")
             if tail == "t" and head.endswith("n"):

@@ -356,13 +356,29 @@ def _after_name_word(before: str) -> bool:
     return prev is not None and prev.group(1).lower() in lexicon().name_before_number
 
 
+_NUMBER_AFTER_RE = re.compile(r"[0-9]+(?P<next>\s+[A-Za-z]+|\s*[,.;:!?)]|\s*$)")
+
+
 def _is_name_number(text: str, start: int) -> bool:
-    """True for numbers that are part of a product name ("CloudMatrix 384", "GPT 4")."""
-    prev = re.search(r"([A-Za-z][A-Za-z0-9]*)\s+$", text[max(0, start - 40) : start])
+    """True for numbers that are part of a product name ("CloudMatrix 384", "Boeing 737")."""
+    window = text[max(0, start - 40) : start]
+    prev = re.search(r"([A-Za-z][A-Za-z0-9]*)\s+$", window)
     if not prev:
         return False
     word = prev.group(1)
     # Internal capitals or an all-capital acronym mark a name; "Tomi 42 days" is a count.
-    return (any(ch.isupper() for ch in word[1:]) and not word.isupper()) or (
+    if (any(ch.isupper() for ch in word[1:]) and not word.isupper()) or (
         word.isupper() and len(word) >= 2 and word not in {"US", "UK", "EU", "USD", "EUR", "GBP"}
-    )
+    ):
+        return True
+    # A capitalised word inside a sentence, then a whole number that counts nothing (a
+    # function word, a name or the end follows): "the Boeing 737 was grounded".
+    if not word[:1].isupper() or word.lower() in STOPWORDS:
+        return False
+    if re.search(r"(?:^|[.!?]\s+|[\n\"“(])\s*$", window[: prev.start()]):
+        return False  # the sentence opens with it: a capital says nothing there
+    after = _NUMBER_AFTER_RE.match(text, start)
+    if after is None:
+        return False
+    nxt = after.group("next").strip()
+    return not nxt[:1].isalpha() or nxt[0].isupper() or nxt.lower() in STOPWORDS

@@ -231,6 +231,58 @@ def test_a_version_number_is_not_a_quantity() -> None:
     assert result.label != "conflict", result.reasons
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "reason"),
+    [
+        # A number after a naming word is the thing's identity.
+        (
+            "The drama was renewed for season 4.",
+            "The drama was renewed for season 9.",
+            "4 vs 9",
+        ),
+        (
+            "Flight 212 landed safely in Oslo.",
+            "Flight 48 landed safely in Oslo.",
+            "212 vs 48",
+        ),
+        # A capitalised name then a number that counts nothing.
+        (
+            "The Airbus 320 was withdrawn from the fleet.",
+            "The Airbus 330 was withdrawn from the fleet.",
+            "320 vs 330",
+        ),
+        # Hyphenated model codes keep their number.
+        (
+            "The Su-27 was designed in the 1970s.",
+            "The Su-57 was designed in the 1970s.",
+            "su27 vs su57",
+        ),
+    ],
+)
+def test_different_name_numbers_are_different_subjects(a: str, b: str, reason: str) -> None:
+    result = verdict(a, b)
+    assert_label(result, "compatible", reason)
+    assert verdict(a, a).label == "repeat"
+
+
+def test_a_hyphenated_code_in_the_plural_is_the_same_code() -> None:
+    assert "mig29" in analyze("Rangers bought six MiG-29s.").subject_terms
+    result = verdict(
+        "Rangers bought 6 MiG-29s last year.", "Last year Rangers bought 6 MiG-29 jets."
+    )
+    assert result.label == "repeat", result.reasons
+
+
+def test_a_counted_number_after_a_name_stays_a_figure() -> None:
+    # "Berlin 40 days" counts days; a capital after a full stop says nothing either.
+    assert [q.raw for q in analyze("Snow covered Berlin 40 days in a row.").quantities] == [
+        "40 days"
+    ]
+    assert [q.raw for q in analyze("It rained. Berlin 12 was the storm's name.").quantities]
+    result = verdict("Top-10 lists were shared 500 times.", "Top-10 lists were shared 900 times.")
+    assert_label(result, "conflict", "500 vs 900")
+
+
 SENTENCES = (
     "The charity raised 45,000 pounds last winter.",
     "Last winter the charity raised forty-five thousand pounds.",
