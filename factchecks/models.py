@@ -84,20 +84,26 @@ class ExternalReview(models.Model):
     fingerprint = models.CharField(max_length=64)
     terms = models.JSONField(default=dict, blank=True)
     # Set by an import that created or changed the review, cleared when its matching ran: a
-    # lost ``match_reviews`` message leaves it set, and beat's sweep enqueues it again.
+    # lost ``match_reviews`` message leaves it set, and beat's sweep enqueues it again once
+    # ``match_requested_at`` (the last time it was enqueued) is stale.
     match_pending = models.BooleanField(default=False)
+    match_requested_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     # The raw item stays out of history (it would double every import's writes); the fields
     # read from it, the rating among them, are kept at every version.
-    history = HistoricalRecords(excluded_fields=["terms", "fingerprint", "raw", "match_pending"])
+    history = HistoricalRecords(
+        excluded_fields=["terms", "fingerprint", "raw", "match_pending", "match_requested_at"]
+    )
 
     class Meta:
         ordering = ["-date_published", "-id"]
         indexes = [
             models.Index(
-                fields=["updated_at"], condition=Q(match_pending=True), name="review_match_pending"
+                fields=["match_requested_at"],
+                condition=Q(match_pending=True),
+                name="review_match_pending",
             )
         ]
         constraints = [

@@ -130,6 +130,7 @@ def _write_batch(
     existing = {
         review.url: review for review in ExternalReview.objects.filter(url__in=list(fields))
     }
+    requested = timezone.now() if match else None
     new: list[dict[str, Any]] = []
     for url, item in fields.items():
         review = existing.get(url)
@@ -140,6 +141,7 @@ def _write_batch(
                     "fingerprint": item.fingerprint,
                     "terms": _index_terms(item.values),
                     "match_pending": match,
+                    "match_requested_at": requested,
                     **item.values,
                 }
             )
@@ -152,6 +154,7 @@ def _write_batch(
         review.fingerprint = item.fingerprint
         review.terms = _index_terms(item.values)
         review.match_pending = match
+        review.match_requested_at = requested
         save_audited(review, actor=actor, reason="Re-imported with changes", validate=False)
         result.updated += 1
         touched.append(review.pk)

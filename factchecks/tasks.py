@@ -52,12 +52,16 @@ def match_reviews(review_ids: list[int]) -> int:
 def sweep_review_matching() -> int:
     """Beat: enqueue again the reviews whose matching was requested but never ran (a lost
     message, a killed worker, a broker that was down at import). How many were enqueued."""
-    stale = timezone.now() - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_SECONDS)
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.ANALYSIS_STALE_AFTER_SECONDS)
     ids = list(
-        ExternalReview.objects.filter(match_pending=True, updated_at__lt=stale)
+        ExternalReview.objects.filter(match_pending=True, match_requested_at__lt=stale)
         .order_by("id")
         .values_list("id", flat=True)[:SWEEP_LIMIT]
     )
+    # Stamped before sending: a large backlog still queued is not sent again by the next
+    # run, only once this window has passed again.
+    ExternalReview.objects.filter(pk__in=ids).update(match_requested_at=now)
     enqueue_review_matching(ids)
     return len(ids)
 

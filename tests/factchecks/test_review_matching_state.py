@@ -114,3 +114,16 @@ def test_without_the_semantic_tier_the_paraphrase_is_only_a_lead(
     # The only review, far ahead of none: shown as a lead, never as a repeat.
     assert list(ExternalMatch.objects.values_list("method", flat=True)) == ["lead"]
     assert not ExternalReviewEmbedding.objects.exists()
+
+
+def test_the_sweep_does_not_send_a_queued_backlog_again_before_its_window(settings, private_redis):
+    # A real broker and no worker: what the sweep sends stays queued, as a backlog does.
+    external_reviews_import(actor=None, stream=feed(FERRY, "A second review."), match=True)
+    queue = private_redis.client()
+    queue.delete("celery")  # the import's own message: lost
+    settings.ANALYSIS_STALE_AFTER_SECONDS = 0
+    assert sweep_review_matching() == 2
+    assert queue.llen("celery") == 1, "one message for the batch, not one per review"
+    settings.ANALYSIS_STALE_AFTER_SECONDS = 600
+    assert sweep_review_matching() == 0, "still queued: not sent again within the window"
+    assert ExternalReview.objects.filter(match_pending=True).count() == 2
