@@ -260,6 +260,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": "publishing.tasks.fetch_feed_subscriptions",
         "schedule": 300.0,
     },
+    "sweep-review-matching": {"task": "factchecks.tasks.sweep_review_matching", "schedule": 300.0},
 }
 # A claim still pending this long after its analysis was requested is enqueued again by the
 # sweep: its message was lost (broker down or restarted) or its worker was killed. With

@@ -18,15 +18,20 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
+from kombu.exceptions import OperationalError
 from simple_history.admin import SimpleHistoryAdmin
 
 from claims.models import Claim
 from reviews.admin import ReviewedClaimAdmin
 
 from . import services
-from .models import ExternalReview, FeedSubscription, RatingLabel
+from .models import ExternalMatch, ExternalReview, FeedSubscription, RatingLabel
 from .parsing import FORMATS
-from .selectors import claim_checked_elsewhere
+from .selectors import (
+    claim_checked_elsewhere,
+    claims_with_outlet_disagreement,
+    claims_with_verdict_conflicts,
+)
 
 
 class ImportForm(forms.Form):
@@ -151,6 +156,31 @@ def checked_elsewhere_html(claim_id: int) -> str:
     )
 
 
+class CheckedElsewhereFilter(admin.SimpleListFilter):
+    """The editors' list of verdict conflicts: claims another outlet checked, those whose
+    published verdict an outlet contradicts, and those outlets disagree on."""
+
+    title = "checked elsewhere"
+    parameter_name = "checked_elsewhere"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("any", "Checked by another outlet"),
+            ("desk_conflict", "Verdict conflict with an outlet"),
+            ("outlets_disagree", "Outlets disagree"),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value == "any":
+            return queryset.filter(pk__in=ExternalMatch.objects.values("claim_id"))
+        if value == "desk_conflict":
+            return queryset.filter(pk__in=claims_with_verdict_conflicts().values("pk"))
+        if value == "outlets_disagree":
+            return queryset.filter(pk__in=claims_with_outlet_disagreement().values("pk"))
+        return queryset
+
+
 # reviews registers the claim's admin; this subclass adds the "checked elsewhere" panel.
 admin.site.unregister(Claim)
 
@@ -164,6 +194,7 @@ class CheckedElsewhereClaimAdmin(ReviewedClaimAdmin):
         ("Checked elsewhere", {"fields": ("checked_elsewhere",)}),
     )
     readonly_fields: Any = (*ReviewedClaimAdmin.readonly_fields, "checked_elsewhere")
+    list_filter: Any = (*ReviewedClaimAdmin.list_filter, CheckedElsewhereFilter)
 
     @admin.display(description="Other outlets' fact-checks")
     def checked_elsewhere(self, obj: Claim) -> str:
@@ -221,7 +252,21 @@ class FeedSubscriptionAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Fetch now")
     def fetch_now(self, request: HttpRequest, queryset: Any) -> None:
-        # The fetch lives in publishing (the outbound guard); enqueued by name, as claims does.
-        for subscription_id in queryset.values_list("id", flat=True):
-            current_app.tasks[FETCH_TASK].delay(subscription_id)
-        self.message_user(request, "Fetch enqueued.")
+        ids = list(queryset.values_list("id", flat=True))
+        # Due first, in the database: if the message below is refused or lost, beat's sweep
+        # (every 5 minutes) still fetches these feeds.
+        services.feed_subscriptions_mark_due(actor=request.user, subscription_ids=ids)
+        try:
+            # The fetch lives in publishing (the outbound guard); enqueued by name.
+            for subscription_id in ids:
+                current_app.tasks[FETCH_TASK].delay(subscription_id)
+        except OperationalError:
+            self.message_user(
+                request,
+                f"The task queue is unreachable, so nothing was fetched now. The {len(ids)} "
+                "selected feed(s) are marked due and the scheduled fetch (every 5 minutes) "
+                "will fetch them once the queue is back.",
+                level=messages.WARNING,
+            )
+            return
+        self.message_user(request, f"Fetch of {len(ids)} feed(s) enqueued.")

@@ -83,15 +83,29 @@ class ExternalReview(models.Model):
     raw = models.JSONField(help_text="The item exactly as received.")
     fingerprint = models.CharField(max_length=64)
     terms = models.JSONField(default=dict, blank=True)
+    # Set by an import that created or changed the review, cleared when its matching ran: a
+    # lost ``match_reviews`` message leaves it set, and beat's sweep enqueues it again once
+    # ``match_requested_at`` (the last time it was enqueued) is stale.
+    match_pending = models.BooleanField(default=False)
+    match_requested_at = models.DateTimeField(null=True, blank=True)
     imported_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     # The raw item stays out of history (it would double every import's writes); the fields
     # read from it, the rating among them, are kept at every version.
-    history = HistoricalRecords(excluded_fields=["terms", "fingerprint", "raw"])
+    history = HistoricalRecords(
+        excluded_fields=["terms", "fingerprint", "raw", "match_pending", "match_requested_at"]
+    )
 
     class Meta:
         ordering = ["-date_published", "-id"]
+        indexes = [
+            models.Index(
+                fields=["match_requested_at"],
+                condition=Q(match_pending=True),
+                name="review_match_pending",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(normalised_rating__in=NormalisedRating.values),
@@ -103,6 +117,32 @@ class ExternalReview(models.Model):
     def __str__(self) -> str:
         text = self.claim_reviewed
         return f"{self.publisher_name or self.publisher_site}: {text[:70]}"
+
+
+class ExternalReviewEmbedding(models.Model):
+    """The sentence embedding of a review's claim for the semantic tier (one row per review).
+
+    Computed by the workers' ``match_reviews`` (never on a web request), like a claim's
+    ``claims.ClaimEmbedding``; the text hash says whether it still matches the review.
+    """
+
+    review = models.OneToOneField(
+        ExternalReview, on_delete=models.CASCADE, related_name="embedding"
+    )
+    model_name = models.CharField(max_length=100)
+    text_hash = models.CharField(max_length=64)
+    dimensions = models.PositiveIntegerField()
+    # float32, little-endian, ``dimensions`` values, read straight into numpy.
+    vector = models.BinaryField()
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(dimensions__gt=0), name="review_embedding_dims_pos"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_name} vector of review #{self.review_id}"
 
 
 class ExternalMatch(models.Model):

@@ -102,6 +102,17 @@ def claims_with_verdict_conflicts() -> QuerySet[Claim]:
     )
 
 
+def claims_with_outlet_disagreement() -> QuerySet[Claim]:
+    """Claims matched to two external reviews on opposite sides of the scale."""
+    true_ids = ExternalMatch.objects.filter(review__normalised_rating__in=TRUE_SIDE).values(
+        "claim_id"
+    )
+    false_ids = ExternalMatch.objects.filter(review__normalised_rating__in=FALSE_SIDE).values(
+        "claim_id"
+    )
+    return Claim.objects.filter(pk__in=true_ids).filter(pk__in=false_ids)
+
+
 def external_reviews(
     *,
     publisher: str = "",

@@ -11,22 +11,22 @@ from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history
+from simple_history.utils import bulk_update_with_history
 
 from claimdesk.audit import save_audited
 from claimdesk.permissions import Action, Actor, acting_user, check
 from claims import engine
 from sources.normalize import normalize_url
 
+from .bulk import reviews_create
 from .models import ExternalReview, FeedSubscription, RatingLabel
-from .normalise import LabelTable, ReviewFields, checked, fingerprint
+from .normalise import LabelTable, ReviewFields, checked, fingerprint, rating_from_label
 from .parsing import Item, MalformedInput, read_items
 
 # Items read, validated and written together; the feed itself is never held whole.
 IMPORT_BATCH = 1000
-# Matching is enqueued per this many imported reviews (the backlog path), never per row.
-MATCH_BATCH = 500
 LABELS_FILE = Path(__file__).with_name("rating_labels.json")
 # Fields an import compares and writes (everything but the key and the bookkeeping).
 IMPORTED_FIELDS = (
@@ -105,7 +105,7 @@ def _index_terms(values: dict[str, Any]) -> dict[str, int]:
     text = values["claim_reviewed"]
     if values["headline"] and values["headline"] != text:
         text = f"{text}\n{values['headline']}"
-    return engine.index_term_counts(engine.analyze(text))
+    return engine.index_term_counts_of(text)
 
 
 def _batches(items: Iterator[tuple[str, Item]], size: int) -> Iterator[list[tuple[str, Item]]]:
@@ -120,22 +120,30 @@ def _batches(items: Iterator[tuple[str, Item]], size: int) -> Iterator[list[tupl
 
 
 def _write_batch(
-    fields: dict[str, ReviewFields], *, actor: Actor, result: ImportResult, touched: list[int]
+    fields: dict[str, ReviewFields],
+    *,
+    actor: Actor,
+    result: ImportResult,
+    touched: list[int],
+    match: bool,
 ) -> None:
     existing = {
         review.url: review for review in ExternalReview.objects.filter(url__in=list(fields))
     }
-    new: list[ExternalReview] = []
+    requested = timezone.now() if match else None
+    new: list[dict[str, Any]] = []
     for url, item in fields.items():
         review = existing.get(url)
         if review is None:
             new.append(
-                ExternalReview(
-                    url=url,
-                    fingerprint=item.fingerprint,
-                    terms=_index_terms(item.values),
+                {
+                    "url": url,
+                    "fingerprint": item.fingerprint,
+                    "terms": _index_terms(item.values),
+                    "match_pending": match,
+                    "match_requested_at": requested,
                     **item.values,
-                )
+                }
             )
             continue
         if review.fingerprint == item.fingerprint:
@@ -145,19 +153,14 @@ def _write_batch(
             setattr(review, name, item.values[name])
         review.fingerprint = item.fingerprint
         review.terms = _index_terms(item.values)
+        review.match_pending = match
+        review.match_requested_at = requested
         save_audited(review, actor=actor, reason="Re-imported with changes", validate=False)
         result.updated += 1
         touched.append(review.pk)
-    if new:
-        created = bulk_create_with_history(
-            new,
-            ExternalReview,
-            batch_size=IMPORT_BATCH,
-            default_user=acting_user(actor),
-            default_change_reason="Imported",
-        )
-        result.created += len(created)
-        touched.extend(r.pk for r in created if r.pk is not None)
+    created = reviews_create(new, actor=actor, reason="Imported", batch_size=IMPORT_BATCH)
+    result.created += len(created)
+    touched.extend(created)
 
 
 def external_reviews_import(
@@ -173,7 +176,8 @@ def external_reviews_import(
     An item already stored with the same fingerprint is left alone (no write); a changed one
     is updated with a history row. Any malformed item rejects the input whole: nothing is
     written and ``ImportRejected`` says where (``dataFeedElement[17].item[0]: ...``). Matching
-    of the created and updated reviews is enqueued after commit, in batches.
+    of the created and updated reviews is enqueued after commit, in batches; they stay
+    ``match_pending`` until it has run, so beat's sweep redoes a lost batch.
     """
     check(actor, Action.EXTERNAL_REVIEW_IMPORT)
     labels = label_table()
@@ -194,25 +198,58 @@ def external_reviews_import(
                     if parsed.url in fields:
                         result.unchanged += 1
                     fields[parsed.url] = parsed
-                _write_batch(fields, actor=actor, result=result, touched=touched)
+                _write_batch(fields, actor=actor, result=result, touched=touched, match=match)
     except MalformedInput as exc:
         raise ImportRejected(ImportResult(rejected=seen or 1, error=str(exc))) from None
     if match and touched:
         from factchecks.tasks import enqueue_review_matching
 
         ids = sorted(touched)
-        transaction.on_commit(lambda: enqueue_review_matching(ids, MATCH_BATCH))
+        transaction.on_commit(lambda: enqueue_review_matching(ids))
     return result
 
 
 def rating_label_save(*, actor: Actor, label: RatingLabel) -> RatingLabel:
-    """Add or correct one row of the label table (lower-cased, spaces folded)."""
+    """Add or correct one row of the label table (lower-cased, spaces folded), and
+    re-normalise the stored reviews rated with that label (``reviews_renormalise``)."""
     check(actor, Action.RATING_LABEL_MANAGE, label)
     label.label = " ".join(label.label.lower().split())
     label.publisher_site = label.publisher_site.strip().lower().removeprefix("www.")
     reason = "Label changed" if label.pk else "Label added"
-    save_audited(label, actor=actor, reason=reason)
+    with transaction.atomic():
+        save_audited(label, actor=actor, reason=reason)
+        reviews_renormalise(actor=actor, label=label.label)
     return label
+
+
+def reviews_renormalise(*, actor: Actor, label: str) -> int:
+    """Normalise again, from the label table as it is now, every stored review rated with
+    ``label`` in words only (a numeric rating with its scale is normalised from the number);
+    a changed rating gets a history row. How many reviews changed."""
+    table = label_table()
+    worded = ExternalReview.objects.filter(rating_label__iexact=label).filter(
+        Q(rating_value__isnull=True) | Q(best_rating__isnull=True) | Q(worst_rating__isnull=True)
+    )
+    now = timezone.now()
+    changed: list[ExternalReview] = []
+    # Whole rows: the history rows are copied from them.
+    for review in worded.iterator(chunk_size=IMPORT_BATCH):
+        rating = rating_from_label(review.rating_label, review.publisher_site, table)
+        if rating != review.normalised_rating:
+            review.normalised_rating = rating
+            # Set by hand: a bulk update skips auto_now, and API clients poll updated_since.
+            review.updated_at = now
+            changed.append(review)
+    if changed:
+        bulk_update_with_history(
+            changed,
+            ExternalReview,
+            ["normalised_rating", "updated_at"],
+            batch_size=IMPORT_BATCH,
+            default_user=acting_user(actor),
+            default_change_reason=f"Label table changed: {label}"[:100],
+        )
+    return len(changed)
 
 
 def feed_subscription_create(
@@ -233,6 +270,15 @@ def feed_subscription_create(
     )
     save_audited(subscription, actor=actor, reason="Feed subscribed")
     return subscription
+
+
+def feed_subscriptions_mark_due(*, actor: Actor, subscription_ids: list[int]) -> int:
+    """Make subscriptions due now (an editor's "Fetch now"): beat's sweep fetches them even
+    when the message asking for it at once is never delivered. How many were marked."""
+    check(actor, Action.EXTERNAL_REVIEW_IMPORT)
+    return FeedSubscription.objects.filter(pk__in=subscription_ids).update(
+        next_check_at=timezone.now()
+    )
 
 
 def feed_subscription_record(

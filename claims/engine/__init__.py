@@ -17,7 +17,14 @@ so stored features and verdicts can be recomputed when it differs.
 from __future__ import annotations
 
 from .classify import LABELS, Label, PairResult, Thresholds, classify
-from .features import ClaimFeatures, DirectionCue, analyze, index_term_counts, index_terms
+from .features import (
+    ClaimFeatures,
+    DirectionCue,
+    analyze,
+    index_term_counts,
+    index_term_counts_of,
+    index_terms,
+)
 from .quantities import Quantity
 from .retrieval import BM25, CorpusStats, InMemoryIndex, rank
 
@@ -38,6 +45,7 @@ __all__ = [
     "analyze",
     "classify",
     "index_term_counts",
+    "index_term_counts_of",
     "index_terms",
     "rank",
 ]

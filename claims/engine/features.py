@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from .lexicon import lexicon, multipliers, ordinal_value, relative_years, rewrite
+from .lexicon import Rewritten, lexicon, multipliers, ordinal_value, relative_years, rewrite
 from .normalize import (
     NEGATIONS,
     STOPWORDS,
@@ -23,7 +23,7 @@ from .normalize import (
     tokenize,
     words,
 )
-from .quantities import QUALIFIER_WORDS, Quantity, parse_dates, parse_quantities
+from .quantities import QUALIFIER_WORDS, DateMention, Quantity, parse_dates, parse_quantities
 
 __all__ = [
     "MAX_INDEX_TERMS",
@@ -31,6 +31,7 @@ __all__ = [
     "DirectionCue",
     "analyze",
     "index_term_counts",
+    "index_term_counts_of",
     "index_terms",
 ]
 
@@ -225,8 +226,25 @@ def _canonical_number(value: float) -> str:
     return f"{value:.4g}"
 
 
-def analyze(text: str) -> ClaimFeatures:
-    """Extract terms, quantities, polarity, direction, dates and subjects from a claim."""
+@dataclass(frozen=True)
+class _Read:
+    """The first stage of analysis: the text cleaned and rewritten, its tokens and figures."""
+
+    cleaned: str
+    posted_year: int | None
+    tokens: list[Token]
+    dates: list[DateMention]
+    factor_spans: list[tuple[int, int]]
+    # Sorted by position; ``raw`` still in the rewritten spelling.
+    parsed: list[Quantity]
+    years_found: list[tuple[int, int]]
+    name_numbers: list[str]
+    rewritten: Rewritten
+    # (offset, start, end) of years named relative to the claim's time ("last year").
+    relative: list[tuple[int, int, int]]
+
+
+def _read(text: str) -> _Read:
     cleaned, posted_year = clean_text_with_posted_year(text)
     # Wording variants with one meaning become one form first (number words, fractions,
     # acronym expansions, phrases), so everything below sees a single spelling.
@@ -247,6 +265,60 @@ def analyze(text: str) -> ClaimFeatures:
     )
     parsed += [Quantity(f, f, f, "fold", cleaned[s:e], start=s) for f, s, e in factors]
     parsed.sort(key=lambda q: q.start)
+    return _Read(
+        cleaned,
+        posted_year,
+        tokens,
+        dates,
+        factor_spans,
+        parsed,
+        years_found,
+        name_numbers,
+        rewritten,
+        relative,
+    )
+
+
+def _in_spans(spans: list[tuple[int, int]]) -> Callable[[Token], bool]:
+    def inside(tok: Token) -> bool:
+        return bool(spans) and any(s <= tok.start < e for s, e in spans)
+
+    return inside
+
+
+def _terms_of(
+    read: _Read, quantities: list[Quantity], upper_ok: bool, verbs: set[int]
+) -> list[str]:
+    return _content_terms(
+        read.tokens, quantities, upper_ok, skip=verbs, in_factor=_in_spans(read.factor_spans)
+    )
+
+
+def index_term_counts_of(text: str) -> dict[str, int]:
+    """``index_term_counts(analyze(text))``, computing only what the index terms need.
+
+    For bulk indexing (imports of other outlets' reviews): the same terms and counts, at
+    about half the cost, because the comparison features (subjects, directions, polarity,
+    ranks, speakers) are skipped. They are worked out only for a text with more distinct terms
+    than the index keeps, where subjects decide which terms stay.
+    """
+    read = _read(text)
+    verbs = {i for i in range(len(read.tokens)) if _negating_verb(read.tokens, i)}
+    terms = _terms_of(read, read.parsed, _upper_informative(read.tokens), verbs)
+    counts: dict[str, int] = {}
+    for term in terms:
+        counts[term] = counts.get(term, 0) + 1
+    if len(counts) > MAX_INDEX_TERMS:
+        return index_term_counts(analyze(text))
+    return counts
+
+
+def analyze(text: str) -> ClaimFeatures:
+    """Extract terms, quantities, polarity, direction, dates and subjects from a claim."""
+    read = _read(text)
+    cleaned, posted_year, tokens, dates = read.cleaned, read.posted_year, read.tokens, read.dates
+    years_found, name_numbers = read.years_found, read.name_numbers
+    parsed, rewritten, relative = read.parsed, read.rewritten, read.relative
     quantities = [
         replace(q, raw=rewritten.original(q.start - len(q.raw), q.start + len(q.raw), q.raw))
         if rewritten.spans
@@ -286,14 +358,11 @@ def analyze(text: str) -> ClaimFeatures:
 
     upper_ok = _upper_informative(tokens)
 
-    def in_factor(tok: Token) -> bool:
-        return bool(factor_spans) and any(s <= tok.start < e for s, e in factor_spans)
-
     polar, flipped = _polar_words(tokens, upper_ok)
     negation_cues, negation_scope, negated_heads, verbs = _negations(
         tokens, upper_ok, in_qualifier, flipped
     )
-    terms = _content_terms(tokens, quantities, upper_ok, skip=verbs, in_factor=in_factor)
+    terms = _terms_of(read, quantities, upper_ok, verbs)
 
     direction_cues = _direction_cues(cleaned, tokens, subject_idx, in_qualifier, upper_ok)
 

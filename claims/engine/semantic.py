@@ -131,6 +131,11 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def get(self, doc_id: Hashable) -> Any:
+        """The stored vector of ``doc_id``, or None."""
+        i = self._row.get(doc_id)
+        return None if i is None else self.matrix[i]
+
     def upsert(self, doc_id: Hashable, vector: Any) -> None:
         """Add a vector or replace the stored one for ``doc_id``."""
         row = np.asarray(vector, dtype=np.float32).reshape(1, -1)

@@ -326,3 +326,19 @@ def test_label_table_per_outlet_overrides_the_default(editor):
         "https://checks.example.net/review/2": "false",
         "https://checks.example.net/review/3": "other",
     }
+
+
+def test_new_reviews_get_a_created_history_row_by_the_importer(editor):
+    external_reviews_import(
+        actor=editor, stream=as_stream(data_feed([claim_review(1), claim_review(2)])), match=False
+    )
+    rows = list(
+        ExternalReview.history.order_by("id").values_list(
+            "id", "history_type", "history_user", "history_change_reason", "normalised_rating"
+        )
+    )
+    ids = list(ExternalReview.objects.order_by("id").values_list("id", flat=True))
+    assert rows == [(pk, "+", editor.pk, "Imported", "false") for pk in ids]
+    review = ExternalReview.objects.get(url="https://checks.example.net/review/2")
+    assert review.imported_at == review.updated_at
+    assert review.raw == claim_review(2)

@@ -1,6 +1,14 @@
 """analyze(): terms, subjects, negation, directions and years."""
 
-from claims.engine import ClaimFeatures, analyze, index_terms
+import pytest
+
+from claims.engine import (
+    ClaimFeatures,
+    analyze,
+    index_term_counts,
+    index_term_counts_of,
+    index_terms,
+)
 from claims.engine.features import MAX_INDEX_TERMS
 
 
@@ -88,3 +96,22 @@ def test_index_terms_are_distinct_subjects_first_and_capped() -> None:
     assert len(terms) == len(set(terms))
     long_text = " ".join(f"word{i}x" for i in range(200))
     assert len(index_terms(analyze(long_text))) == MAX_INDEX_TERMS
+
+
+# Texts that exercise every stage the index terms depend on: figures in several spellings,
+# dates, growth factors, negating verbs, words with opposites, shouting, and a long text
+# whose distinct terms exceed the cap (subjects then decide which terms stay).
+_INDEXED_TEXTS = (
+    "Huawei's Ascend 910C delivers about 60% of Nvidia H100 inference performance.",
+    "The council spent 800k on school meals, not 800,000 as the mayor claimed in March 2024.",
+    "Exports tripled since 2019 and the minister refused to sign the fishing deal.",
+    "The vaccine is not safe, says a post shared on 3 May 2021.",
+    "BREAKING: GOVERNMENT BANS PETROL CARS BY 2030!!!",
+    "Two thirds of nurses quit within five years, a union said on Tuesday.",
+    " ".join(f"Word{n} alpha{n} beta{n}" for n in range(40)),
+)
+
+
+@pytest.mark.parametrize("text", _INDEXED_TEXTS)
+def test_terms_only_path_indexes_exactly_like_a_full_analysis(text: str) -> None:
+    assert index_term_counts_of(text) == index_term_counts(analyze(text))
