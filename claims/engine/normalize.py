@@ -286,7 +286,7 @@ _IRREGULAR: dict[str, str] = word_pairs(
     " spoke:speak spoken:speak took:take taken:take gave:give given:give"
     " saw:see seen:see men:man women:woman children:child people:person"
     " died:die dies:die dying:die lying:lie better:good best:good worse:bad"
-    " worst:bad data:data news:news series:series species:species"
+    " worst:bad data:data news:news series:series species:species least:least media:media"
 )
 
 

@@ -416,3 +416,9 @@ def test_two_claims_denying_different_things_do_not_clash() -> None:
         "She has not released an album in Portugal.",
     )
     assert not any("negated" in r for r in result.reasons), result.reasons
+
+
+def test_words_the_dictionary_would_fold_into_another_meaning() -> None:
+    # "at least 5" is the opposite bound of "less than 5"; "the media" is not a medium.
+    assert stem("least") != stem("less")
+    assert stem("media") != stem("medium")
