@@ -31,11 +31,11 @@ from .compare import (
     compare_polar,
     compare_ranks,
     compare_subjects,
+    denied_alone,
     lexical_similarity,
     match_quantities,
 )
 from .features import ClaimFeatures
-from .normalize import NEGATIONS
 
 __all__ = ["LABELS", "Label", "PairResult", "Thresholds", "classify"]
 
@@ -404,7 +404,7 @@ def _negation_clash(
     # Only a negation of its own counts here: one that flips a word with an opposite ("not
     # safe") is judged with that word (``compare_polar``), unless the other claim never uses
     # that word: "It is not true that X" denies X.
-    alone_a, alone_b = _flipped_alone(a, b), _flipped_alone(b, a)
+    alone_a, alone_b = denied_alone(a, b), denied_alone(b, a)
     if bool(alone_a) != bool(alone_b) and dice >= th.negation_any_scope_similarity:
         return (alone_a or alone_b)[0]
     cues_a = a.negation_cues or alone_a
@@ -429,18 +429,6 @@ def _negation_clash(
     if post:
         hit -= a.subject_stems | b.subject_stems
     return cues[0] if hit else None
-
-
-def _flipped_alone(x: ClaimFeatures, y: ClaimFeatures) -> tuple[str, ...]:
-    """Words of ``x`` negated into their opposite ("not true") whose concept ``y`` never uses."""
-    used = {p.split(":", 1)[0] for p in y.polar}
-    out = []
-    for entry in x.polar:
-        concept, sign, words = entry.split(":", 2)
-        first = words.split()[0].lower()
-        if sign == "-1" and (first in NEGATIONS or first.endswith("n't")) and concept not in used:
-            out.append(words)
-    return tuple(out)
 
 
 def _another_time(

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .features import OPPOSITE, ClaimFeatures, DirectionCue, family
-from .normalize import is_identifier, stem
+from .normalize import NEGATIONS, is_identifier, stem
 from .quantities import Quantity
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "compare_ranks",
     "compare_subjects",
     "content_terms",
+    "denied_alone",
     "is_content_term",
     "lexical_similarity",
     "match_quantities",
@@ -466,6 +467,24 @@ def compare_polar(a: ClaimFeatures, b: ClaimFeatures) -> list[tuple[str, str]]:
     ("profit ... loss") is not contradicted by either.
     """
     return _clashes(a.polar, b.polar, single=True)
+
+
+def denied_alone(x: ClaimFeatures, y: ClaimFeatures) -> tuple[str, ...]:
+    """Words of ``x`` negated into their opposite ("not true") whose concept ``y`` never uses:
+    there the negation denies the claim itself ("It is not true that ...")."""
+    used = _by_key(y.polar)
+    return tuple(
+        said
+        for concept, signs in _by_key(x.polar).items()
+        if concept not in used
+        for sign, said in signs.items()
+        if sign == "-1" and _starts_negated(said)
+    )
+
+
+def _starts_negated(words: str) -> bool:
+    first = words.split()[0].lower()
+    return first in NEGATIONS or first.endswith("n't")
 
 
 def compare_ranks(a: ClaimFeatures, b: ClaimFeatures) -> list[tuple[str, str]]:

@@ -23,7 +23,14 @@ from .normalize import (
     tokenize,
     words,
 )
-from .quantities import QUALIFIER_WORDS, DateMention, Quantity, parse_dates, parse_quantities
+from .quantities import (
+    QUALIFIER_WORDS,
+    DateMention,
+    Quantity,
+    bound_before,
+    parse_dates,
+    parse_quantities,
+)
 
 __all__ = [
     "MAX_INDEX_TERMS",
@@ -256,7 +263,8 @@ def _read(text: str) -> _Read:
     name_numbers: list[str] = []
     factors = multipliers(cleaned)
     factor_spans = [(s, e) for _, s, e in factors]
-    relative = relative_years(cleaned)
+    # "more than 2 years ago" is a span of time, compared as a figure, not a year.
+    relative = [r for r in relative_years(cleaned) if not bound_before(cleaned, r[1])]
     parsed = parse_quantities(
         cleaned,
         [(d.start, d.end) for d in dates] + factor_spans,

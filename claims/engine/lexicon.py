@@ -371,13 +371,6 @@ def rewrite(text: str) -> Rewritten:
     return Rewritten("".join(out), tuple(spans))
 
 
-_BOUND_BEFORE = re.compile(
-    r"\b(?:more|less|fewer|over|under|least|most|nearly|almost|about|around|some|roughly|"
-    r"approximately|up\s+to|than)\s*$",
-    re.IGNORECASE,
-)
-
-
 def relative_years(text: str) -> list[tuple[int, int, int]]:
     """Years named relative to the claim's own time: (offset, start, end), "last year" -1,
     "3 years ago" -3."""
@@ -385,8 +378,6 @@ def relative_years(text: str) -> list[tuple[int, int, int]]:
     found: list[tuple[int, int, int]] = []
     for m in lex.relative_year_re.finditer(text):
         if m.group("n"):
-            if _BOUND_BEFORE.search(text, 0, m.start()):
-                continue  # "more than 2 years ago" is a span of time: the figures compare it
             n = m.group("n")
             value = int(n) if n.isdigit() else _number_value(n)
             if not value:

@@ -204,6 +204,14 @@ _QUALIFIERS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
+
+
+def bound_before(text: str, start: int) -> bool:
+    """Whether a bound word ("more than", "at least", "about") ends right before ``start``."""
+    before = text[max(0, start - 40) : start]
+    return any(pat.search(before) for pat, _ in _QUALIFIERS)
+
+
 _PASSED_MARK = re.compile(r"(?:^|[^\w])(?:passed|crossed|broke|breached)\s*$", re.IGNORECASE)
 # Word spans the qualifiers consume; callers drop negation/direction cues inside them.
 QUALIFIER_WORDS = re.compile(
