@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from django.db.models import Model, QuerySet
+
 from claims.engine import semantic
 from claims.models import Claim, ClaimEmbedding, ClaimStatus
 
@@ -83,41 +85,60 @@ def claims_embed(*, claim_ids: list[int], batch_size: int = 256) -> int:
     """Embed many claims in batches (a backlog, an evaluation pool); returns how many vectors
     were written. Claims whose stored vector is current are skipped. Worker-only, like
     ``claim_embed``."""
+    return embed_missing(
+        vectors=ClaimEmbedding,
+        owner="claim",
+        texts=Claim.objects.values_list("pk", "text"),
+        ids=claim_ids,
+        batch_size=batch_size,
+    )
+
+
+def embed_missing(
+    *,
+    vectors: type[Model],
+    owner: str,
+    texts: QuerySet[Any, tuple[int, str]],
+    ids: list[int],
+    batch_size: int = 256,
+) -> int:
+    """Embed the rows of ``ids`` whose stored vector (a row of ``vectors``, one per ``owner``)
+    is missing or of another text, in batches; how many vectors were written. ``texts``
+    yields (pk, text) and is narrowed to each batch. Worker-only (it runs the model)."""
     if not semantic.available():
         return 0
     written = 0
-    for start in range(0, len(claim_ids), batch_size):
-        chunk = claim_ids[start : start + batch_size]
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
         current = set(
-            ClaimEmbedding.objects.filter(
-                claim_id__in=chunk, model_name=semantic.MODEL_NAME
-            ).values_list("claim_id", "text_hash")
+            vectors._default_manager.filter(
+                **{f"{owner}_id__in": chunk, "model_name": semantic.MODEL_NAME}
+            ).values_list(f"{owner}_id", "text_hash")
         )
         todo = [
             (pk, text)
-            for pk, text in Claim.objects.filter(pk__in=chunk).values_list("pk", "text")
+            for pk, text in texts.filter(pk__in=chunk)
             if (pk, embedding_text_hash(text)) not in current
         ]
         if not todo:
             continue
-        vectors = semantic.encode([text for _, text in todo])
-        rows = [
-            ClaimEmbedding(
-                claim_id=pk,
-                model_name=semantic.MODEL_NAME,
-                text_hash=embedding_text_hash(text),
-                dimensions=int(vector.shape[0]),
-                vector=vector.astype("<f4").tobytes(),
-            )
-            for (pk, text), vector in zip(todo, vectors, strict=True)
-        ]
-        ClaimEmbedding.objects.bulk_create(
-            rows,
+        encoded = semantic.encode([text for _, text in todo])
+        vectors._default_manager.bulk_create(
+            [
+                vectors(
+                    **{f"{owner}_id": pk},
+                    model_name=semantic.MODEL_NAME,
+                    text_hash=embedding_text_hash(text),
+                    dimensions=int(vector.shape[0]),
+                    vector=vector.astype("<f4").tobytes(),
+                )
+                for (pk, text), vector in zip(todo, encoded, strict=True)
+            ],
             update_conflicts=True,
-            unique_fields=["claim"],
+            unique_fields=[owner],
             update_fields=["model_name", "text_hash", "dimensions", "vector", "updated_at"],
         )
-        written += len(rows)
+        written += len(todo)
     return written
 
 

@@ -20,7 +20,12 @@ from django.db import connection
 from claims.analysis import semantic_enabled
 from claims.engine import semantic
 from claims.models import ClaimEmbedding
-from claims.semantic_index import CATCH_UP_OVERLAP, claim_embed, embedding_text_hash
+from claims.semantic_index import (
+    CATCH_UP_OVERLAP,
+    claim_embed,
+    embed_missing,
+    embedding_text_hash,
+)
 
 from .models import ExternalReview, ExternalReviewEmbedding
 
@@ -48,43 +53,13 @@ def _vector(raw: bytes | memoryview, dimensions: int) -> Any:
 def reviews_embed(*, review_ids: list[int], batch_size: int = 256) -> int:
     """Embed the claim of each review whose stored vector is missing or of another text;
     how many vectors were written. Worker-only (it runs the model)."""
-    if not semantic.available():
-        return 0
-    written = 0
-    for start in range(0, len(review_ids), batch_size):
-        chunk = review_ids[start : start + batch_size]
-        current = set(
-            ExternalReviewEmbedding.objects.filter(
-                review_id__in=chunk, model_name=semantic.MODEL_NAME
-            ).values_list("review_id", "text_hash")
-        )
-        todo = [
-            (pk, text)
-            for pk, text in ExternalReview.objects.filter(pk__in=chunk).values_list(
-                "pk", "claim_reviewed"
-            )
-            if (pk, embedding_text_hash(text)) not in current
-        ]
-        if not todo:
-            continue
-        vectors = semantic.encode([text for _, text in todo])
-        ExternalReviewEmbedding.objects.bulk_create(
-            [
-                ExternalReviewEmbedding(
-                    review_id=pk,
-                    model_name=semantic.MODEL_NAME,
-                    text_hash=embedding_text_hash(text),
-                    dimensions=int(vector.shape[0]),
-                    vector=vector.astype("<f4").tobytes(),
-                )
-                for (pk, text), vector in zip(todo, vectors, strict=True)
-            ],
-            update_conflicts=True,
-            unique_fields=["review"],
-            update_fields=["model_name", "text_hash", "dimensions", "vector", "updated_at"],
-        )
-        written += len(todo)
-    return written
+    return embed_missing(
+        vectors=ExternalReviewEmbedding,
+        owner="review",
+        texts=ExternalReview.objects.values_list("pk", "claim_reviewed"),
+        ids=review_ids,
+        batch_size=batch_size,
+    )
 
 
 def claim_vector(claim_id: int, text: str) -> Any:
