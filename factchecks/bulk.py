@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -78,7 +79,13 @@ def reviews_create(
             default_user=acting_user(actor),
             default_change_reason=reason,
         )
-        return [review.pk for review in created]
+        ids = [review.pk for review in created]
+        # Each auto field reads the clock itself; a new review was updated when it came in.
+        for at in range(0, len(ids), batch_size):
+            ExternalReview.objects.filter(pk__in=ids[at : at + batch_size]).update(
+                updated_at=F("imported_at")
+            )
+        return ids
     now: datetime = timezone.now()
     user = acting_user(actor)
     user_id = user.pk if user is not None else None

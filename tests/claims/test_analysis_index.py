@@ -74,6 +74,23 @@ def test_candidates_rank_a_query_that_is_not_a_claim():
     assert repeat.pk not in [cid for cid, _ in excluded]
 
 
+def test_copies_of_one_claim_rank_the_first_recorded_first_as_the_engine_does():
+    """Identical texts score alike; the original (recorded first) leads, also when the
+    copies outnumber the shortlist, and the order is ``engine.rank``'s on the same pool."""
+    copies = [ClaimFactory(text=ORIGINAL) for _ in range(7)]
+    decoys = [ClaimFactory(text=OTHER_CHIP), ClaimFactory(text=UNRELATED)]
+    pool = copies + decoys
+    claims_index(claim_ids=[c.pk for c in pool])
+    query = engine.analyze(REPEAT)
+    found = [cid for cid, _ in claim_candidates(features=query, exclude_id=None, k=3)]
+    assert found == [c.pk for c in copies[:3]]
+
+    memory = engine.InMemoryIndex()
+    for claim in pool:
+        memory.add(claim.pk, engine.analyze(claim.text))
+    assert [cid for cid, _ in memory.search(query, k=3)] == found
+
+
 def test_a_claim_indexed_after_statistics_were_cached_is_still_found():
     pool = [ClaimFactory() for _ in range(5)]
     claims_index(claim_ids=[c.pk for c in pool])

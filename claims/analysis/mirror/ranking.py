@@ -33,7 +33,11 @@ class Ranking(_Held):
         self, selective: list[tuple[str, float]], *, exclude: int, limit: int, avg_len: float
     ) -> list[int]:
         """The ``limit`` claims scoring best by BM25 over the ``selective`` (term, weight)
-        pairs, ties to the newer claim; ``exclude`` left out."""
+        pairs, ties to the earlier claim; ``exclude`` left out.
+
+        Earlier, as ``engine.rank`` orders ties by indexing order: of two claims saying the
+        same, the first one recorded is the original that later copies repeat and that merges
+        keep, so it is the one to show first."""
         s = self._state
         k1, b = DEFAULT_BM25.k1, DEFAULT_BM25.b
         avg = avg_len or 1.0
@@ -61,7 +65,7 @@ class Ranking(_Held):
         totals = np.bincount(where, weights=scores)
         keep = claims != exclude
         claims, totals = claims[keep], totals[keep]
-        order = np.lexsort((-claims, -totals))[:limit]
+        order = np.lexsort((claims, -totals))[:limit]
         return [int(c) for c in claims[order]]
 
     def rerank(
