@@ -165,6 +165,10 @@ def _rows(since: datetime | None) -> Any:
     rows = ClaimEmbedding.objects.filter(model_name=semantic.MODEL_NAME)
     if since is not None:
         rows = rows.filter(updated_at__gte=since - CATCH_UP_OVERLAP)
+    else:
+        # Row order is the order equal cosines (copies of one text) are returned in: the
+        # first recorded first, as the lexical ranking orders its ties.
+        rows = rows.order_by("claim_id")
     return rows.values_list("claim_id", "dimensions", "vector", "updated_at")
 
 
