@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from claims import engine
@@ -84,12 +85,19 @@ def stored_features(
     return None
 
 
-def features_known(texts: dict[int, str]) -> dict[int, engine.ClaimFeatures]:
+# A claim's stored analysis as read with it: (text_key, engine version, data), or Nones.
+StoredColumns = tuple[str | None, str | None, str | None]
+
+
+def features_known(
+    texts: dict[int, str], *, stored: Mapping[int, StoredColumns] | None = None
+) -> dict[int, engine.ClaimFeatures]:
     """``features_of`` for several claims, reading their stored analyses first.
 
     A claim analysed before (by this process or another, before a restart) whose text and
     engine are unchanged is not analysed again: the newsroom-language layer (number words,
-    lemmas, relations) runs once per claim text.
+    lemmas, relations) runs once per claim text. ``stored``: the claims' ``ClaimAnalysis``
+    columns when the caller read them with the claims (no query of its own then).
     """
     found: dict[int, engine.ClaimFeatures] = {}
     with _lock:
@@ -99,9 +107,13 @@ def features_known(texts: dict[int, str]) -> dict[int, engine.ClaimFeatures]:
                 found[pk] = cached
     missing = [pk for pk in texts if pk not in found]
     if missing:
-        rows = ClaimAnalysis.objects.filter(claim_id__in=missing).values_list(
-            "claim_id", "text_key", "engine_version", "data"
-        )
+        rows: Iterable[tuple[int, str | None, str | None, str | None]]
+        if stored is not None:
+            rows = ((pk, *stored[pk]) for pk in missing if pk in stored)
+        else:
+            rows = ClaimAnalysis.objects.filter(claim_id__in=missing).values_list(
+                "claim_id", "text_key", "engine_version", "data"
+            )
         for pk, key, version, data in rows:
             known = stored_features(texts[pk], key, version, data)
             if known is not None:
