@@ -40,7 +40,8 @@ def test_analysis_prepares_its_statements_once_with_generic_plans():
         claim_analyze(claim_id=claim.pk)
     orm_flags = list(Flag.objects.filter(kind=FlagKind.REPEAT))
     prepared = _prepared()
-    reads = [p for p in prepared if p[0].lstrip().startswith("SELECT id, text, status")]
+    # The claims' read: the claims with their stored analyses, and their flags' partners.
+    reads = [p for p in prepared if p[0].lstrip().startswith("SELECT c.id, c.text, c.status, NULL")]
     assert len(reads) == 1, "the claim read is prepared once per connection"
     assert sum(generic for _, generic, _ in prepared) >= 3 * 3
     assert all(custom == 0 for _, _, custom in prepared), "no statement is planned per run"
