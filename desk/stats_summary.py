@@ -28,6 +28,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
@@ -212,17 +213,23 @@ def _backlog(spans: Spans) -> Iterator[Row]:
     yield from _weekly(rows, StatsMetric.BACKLOG_CHANGE, lambda r: "")
 
 
+def _counted(rows: QuerySet[Any], when: str, *by: str) -> QuerySet[Any]:
+    """``rows`` counted (``n``) per week of the ``when`` field and values of the ``by`` fields."""
+    return rows.annotate(week=TruncWeek(when)).values("week", *by).annotate(n=Count("pk")).order_by()
+
+
 def _flags(spans: Spans) -> Iterator[Row]:
     bucket = Least(
         Floor(F("score") * Value(float(SCORE_BUCKETS), output_field=FloatField()) + 1e-9),
         Value(float(SCORE_BUCKETS - 1), output_field=FloatField()),
     )
-    rows = (
-        Flag.objects.filter(spans.within("created_at"))
-        .annotate(week=TruncWeek("created_at"), bucket=bucket)
-        .values("week", "kind", "method", "bucket", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
+    rows = _counted(
+        Flag.objects.filter(spans.within("created_at")).annotate(bucket=bucket),
+        "created_at",
+        "kind",
+        "method",
+        "bucket",
+        "status",
     )
     yield from _weekly(
         rows,
@@ -232,33 +239,25 @@ def _flags(spans: Spans) -> Iterator[Row]:
 
 
 def _verdicts(spans: Spans) -> Iterator[Row]:
-    ratings = (
-        Verdict.objects.filter(spans.within("published_at"), state=VerdictState.PUBLISHED)
-        .annotate(week=TruncWeek("published_at"))
-        .values("week", "rating")
-        .annotate(n=Count("pk"))
-        .order_by()
+    ratings = _counted(
+        Verdict.objects.filter(spans.within("published_at"), state=VerdictState.PUBLISHED),
+        "published_at",
+        "rating",
     )
     yield from _weekly(ratings, StatsMetric.RATINGS, lambda r: r["rating"])
-    published = (
+    published = _counted(
         Verdict.objects.filter(
             spans.within("published_at"), published_at__isnull=False, author__isnull=False
-        )
-        .annotate(week=TruncWeek("published_at"))
-        .values("week", "author_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+        ),
+        "published_at",
+        "author_id",
     )
     yield from _weekly(published, StatsMetric.PUBLISHED, lambda r: str(r["author_id"]))
 
 
 def _assignments(spans: Spans) -> Iterator[Row]:
-    taken = (
-        Assignment.objects.filter(spans.within("created_at"))
-        .annotate(week=TruncWeek("created_at"))
-        .values("week", "reviewer_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+    taken = _counted(
+        Assignment.objects.filter(spans.within("created_at")), "created_at", "reviewer_id"
     )
     yield from _weekly(taken, StatsMetric.TAKEN, lambda r: str(r["reviewer_id"]))
 
