@@ -215,7 +215,9 @@ def _backlog(spans: Spans) -> Iterator[Row]:
 
 def _counted(rows: QuerySet[Any], when: str, *by: str) -> QuerySet[Any]:
     """``rows`` counted (``n``) per week of the ``when`` field and values of the ``by`` fields."""
-    return rows.annotate(week=TruncWeek(when)).values("week", *by).annotate(n=Count("pk")).order_by()
+    return (
+        rows.annotate(week=TruncWeek(when)).values("week", *by).annotate(n=Count("pk")).order_by()
+    )
 
 
 def _flags(spans: Spans) -> Iterator[Row]:
